@@ -1,0 +1,46 @@
+# kol-warehouse: each target is an interface between two stages of the pipeline.
+# `make help` lists them; the README's quick start needs only `make demo` and `make test`.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+DAYS ?= 14
+
+.DEFAULT_GOAL := help
+.PHONY: help setup demo dev test demo-api dbt-build dbt-parse clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+$(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
+	@mkdir -p $(DAGSTER_HOME)
+	cp orchestration/dagster.yaml $@
+
+setup: $(BIN)/.installed $(DAGSTER_HOME)/dagster.yaml ## Create .venv with the pinned dependencies
+
+demo: setup ## Set up, start the demo export API and materialise the last $(DAYS) days through Dagster
+	$(BIN)/python -m orchestration.demo --days $(DAYS)
+
+dev: setup ## Open the Dagster UI (http://127.0.0.1:3000) with the demo export API running
+	$(BIN)/python -m orchestration.dev
+
+test: setup ## Run the whole test suite
+	$(BIN)/pytest
+
+demo-api: setup ## Serve the demo export API alone on port $${KOL_DEMO_PORT:-8765}
+	$(BIN)/python -m ingestion.demo.server
+
+dbt-parse: setup ## Parse the dbt project (writes dbt_project/target/manifest.json)
+	cd dbt_project && ../$(BIN)/dbt parse --quiet
+
+dbt-build: setup ## Run dbt alone over everything already landed (no Dagster)
+	cd dbt_project && ../$(BIN)/dbt build
+
+clean: ## Remove the lake, the warehouse and Dagster's run history (keeps .venv)
+	rm -rf data $(DAGSTER_HOME) dbt_project/target dbt_project/logs

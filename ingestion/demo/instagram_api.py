@@ -1,0 +1,158 @@
+"""Demo Instagram Graph API (``/v21.0/...``): Graph field names, ``+0000`` times,
+string ids, ``paging.cursors.after`` with ``paging.next`` absent on the last page,
+bearer tokens and the ``OAuthException`` error envelope."""
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urlencode
+
+from ingestion.demo.api_common import (
+    BadRequest, Platform, Request, Response, decode_cursor, encode_cursor, end_of, export_day, int_param,
+)
+from ingestion.demo.world import TRACKING_DAYS, WORLD_EPOCH, Comment, Follower, Kol, Post
+
+API_VERSION = "v21.0"
+
+
+def graph_time(ts: datetime) -> str:
+    # Graph API writes UTC with an offset that has no colon: 2025-06-01T07:00:00+0000.
+    return ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def _select(obj: dict, fields: str | None) -> dict:
+    """Graph returns only the fields asked for (and always the id)."""
+    if not fields:
+        return {"id": obj["id"]}
+    wanted = {f.split("{", 1)[0].strip() for f in _split_fields(fields)} | {"id"}
+    return {k: v for k, v in obj.items() if k in wanted}
+
+
+def _split_fields(fields: str) -> list[str]:
+    out, depth, cur = [], 0, ""
+    for ch in fields:
+        if ch == "," and depth == 0:
+            out.append(cur)
+            cur = ""
+            continue
+        depth += ch == "{"
+        depth -= ch == "}"
+        cur += ch
+    return out + [cur] if cur else out
+
+
+def _user(api: Platform, kol: Kol, day: date) -> dict:
+    return {
+        "id": kol.account_id,
+        "username": kol.handle,
+        "name": kol.handle.replace(".", " ").title(),
+        "followers_count": api.world.followers_on(kol, day),
+        "follows_count": api.world.following_on(kol, day),
+        "media_count": 80 + int(kol.posts_per_day * (day - WORLD_EPOCH).days),
+        "biography": f"{kol.niche} creator",
+    }
+
+
+def _media(api: Platform, post: Post, as_of: datetime, kol: Kol) -> dict:
+    likes, comments, _ = api.world.counters(post, as_of)
+    code = hashlib.blake2b(post.post_id.encode(), digest_size=6).hexdigest()
+    return {
+        "id": post.post_id,
+        "caption": post.text,
+        "media_type": post.media_type,
+        "media_product_type": "REELS" if post.media_type == "VIDEO" else "FEED",
+        "like_count": likes,
+        "comments_count": comments,
+        "permalink": f"https://www.instagram.com/p/{code}/",
+        "timestamp": graph_time(post.created_at),
+        "username": kol.handle,
+    }
+
+
+def _comment(c: Comment) -> dict:
+    return {"id": c.comment_id, "text": c.text, "timestamp": graph_time(c.created_at),
+            "username": c.author_handle, "from": {"id": c.author_id, "username": c.author_handle}, "like_count": 0}
+
+
+def _follower(f: Follower) -> dict:
+    return {"id": f.account_id, "username": f.handle, "followers_count": f.followers, "follows_count": f.following,
+            "media_count": f.posts, "profile_picture_url": f.avatar_url, "biography": f.bio,
+            "account_created_time": graph_time(f.created_at)}
+
+
+def _paged(req: Request, items: list[dict], default_limit: int = 25) -> dict:
+    limit = int_param(req.params, "limit", default_limit, 100) or default_limit
+    offset = decode_cursor(req.params.get("after"))
+    page = items[offset : offset + limit]
+    body: dict = {"data": page}
+    if items:
+        cursors = {"before": encode_cursor(offset), "after": encode_cursor(offset + len(page))}
+        body["paging"] = {"cursors": cursors}
+        if offset + limit < len(items):
+            query = {k: v for k, v in req.params.items() if k != "access_token"} | {"after": cursors["after"]}
+            body["paging"]["next"] = f"{req.base_url}/{API_VERSION}{req.path}?{urlencode(query)}"
+    return body
+
+
+def _lookup(api: Platform, node_id: str, day: date) -> tuple[str, Kol, Post | None]:
+    kol = api.world.kol(node_id)
+    if kol is not None and kol.platform == "instagram":
+        return "user", kol, None
+    for kol in api.world.kols("instagram"):
+        for post in api.world.posts_between(kol, day - timedelta(days=TRACKING_DAYS), day):
+            if post.post_id == node_id:
+                return "media", kol, post
+    raise BadRequest(400, 100, f"Unsupported get request. Object with ID '{node_id}' does not exist, "
+                               "cannot be loaded due to missing permissions, or does not support this operation")
+
+
+def handle(api: Platform, req: Request) -> Response:
+    try:
+        auth = req.headers.get("authorization", "")
+        token = auth[len("Bearer "):].strip() if auth.startswith("Bearer ") else req.params.get("access_token", "")
+        if not token:
+            raise BadRequest(400, 2500, "An active access token must be used to query information about the current user.")
+        if token != api.token:
+            raise BadRequest(400, 190, "Error validating access token: Session has expired.")
+        parts = req.path.strip("/").split("/")
+        if len(parts) < 2 or parts[0] != API_VERSION:
+            raise BadRequest(400, 2635, f"Unknown API version; this demo serves {API_VERSION}")
+        day = export_day(req.params)
+        as_of = end_of(day)
+        kind, kol, post = _lookup(api, parts[1], day)
+        edge = parts[2] if len(parts) > 2 else None
+        if kind == "user" and edge is None:
+            return Response(200, _select(_user(api, kol, day), req.params.get("fields")))
+        if kind == "user" and edge == "media":
+            # Newest first. Stop generating once the page after the cursor is full.
+            limit = int_param(req.params, "limit", 25, 100) or 25
+            need = decode_cursor(req.params.get("after")) + limit + 1
+            posts: list[Post] = []
+            d = day
+            while d >= WORLD_EPOCH and len(posts) < need:
+                posts.extend(reversed(api.world.posts_created_on(kol, d)))
+                d -= timedelta(days=1)
+            items = [_select(_media(api, p, as_of, kol), req.params.get("fields")) for p in posts]
+            # need = one past the page, so _paged sees whether a next page exists.
+            return Response(200, _paged(req, items))
+        if kind == "media" and edge == "comments":
+            comments = api.world.comments_on(post, as_of)
+            replies: dict[str, list[dict]] = {}
+            for c in comments:
+                if c.reply_to_id is not None:
+                    replies.setdefault(c.reply_to_id, []).append(_comment(c))
+            top = []
+            for c in reversed(comments):
+                if c.reply_to_id is None:
+                    item = _comment(c)
+                    if c.comment_id in replies:
+                        item["replies"] = {"data": replies[c.comment_id]}
+                    top.append(item)
+            return Response(200, _paged(req, top, default_limit=50))
+        if kind == "user" and edge == "audience_sample":
+            return Response(200, _paged(req, [_follower(f) for f in api.world.audience_sample(kol, day)], 50))
+        raise BadRequest(400, 100, f"Tried accessing nonexisting field ({edge}) on node type ({kind})")
+    except BadRequest as e:
+        trace = hashlib.blake2b(req.path.encode(), digest_size=8).hexdigest()
+        return Response(e.status, {"error": {"message": e.message, "type": "OAuthException", "code": e.code,
+                                             "fbtrace_id": trace}})

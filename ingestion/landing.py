@@ -1,0 +1,120 @@
+"""Normalise raw records into contract tables and land them in the lake.
+
+Layout, one slice per (platform, entity, day):
+
+    <lake>/raw/<platform>/<entity>/dt=YYYY-MM-DD/data.parquet       the landed rows
+    <lake>/raw/<platform>/<entity>/dt=YYYY-MM-DD/_manifest.json     the slice's accounting
+    <lake>/quarantine/<platform>/<entity>/dt=YYYY-MM-DD/records.jsonl  what could not be parsed, with why
+
+A re-run of a slice replaces it: every file is written beside its target under a
+temporary name and moved into place with ``os.replace``, which is atomic on
+POSIX, so a reader sees the old slice or the new one, never half of one, and a
+retried run can never append a duplicate.
+"""
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ingestion.platforms.base import RawRecord
+from ingestion.schemas import ENTITIES, NATURAL_KEYS, PLATFORMS, SCHEMA_VERSION, schema_for
+
+
+class AccountingError(RuntimeError):
+    """A slice's counts do not add up: something would be lost silently."""
+
+
+@dataclass
+class SliceReport:
+    platform: str
+    entity: str
+    day: str
+    fetched: int
+    landed: int
+    quarantined: int
+    duplicates: int
+    path: str
+    schema_version: str = SCHEMA_VERSION
+
+    @property
+    def balanced(self) -> bool:
+        return self.fetched == self.landed + self.quarantined + self.duplicates
+
+
+def slice_dir(lake: Path, zone: str, platform: str, entity: str, day: date) -> Path:
+    # Names come from fixed vocabularies, never from input, so no path can escape the lake.
+    if platform not in PLATFORMS or entity not in ENTITIES or not isinstance(day, date):
+        raise ValueError(f"refusing slice path for platform={platform!r} entity={entity!r} day={day!r}")
+    return lake / zone / platform / entity / f"dt={day.isoformat()}"
+
+
+def normalize(platform: str, entity: str, records: list[RawRecord],
+              normalizer: Callable[[dict, dict], dict]) -> tuple[pa.Table, list[dict], int]:
+    """Rows that parse become a contract table, deduplicated on the natural key
+    (last one wins); the others are returned for quarantine with the reason."""
+    schema = schema_for(platform, entity)
+    key = NATURAL_KEYS[platform][entity]
+    rows: dict[tuple, dict] = {}
+    quarantined: list[dict] = []
+    for rec in records:
+        try:
+            row = normalizer(rec.payload, rec.context)
+            k = tuple(row[c] for c in key)
+            if any(v is None for v in k):
+                raise ValueError(f"natural key {key} is incomplete: {k}")
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            reason = f"{type(exc).__name__}: {exc}" if not isinstance(exc, KeyError) else f"missing field {exc}"
+            quarantined.append({"reason": reason, "platform": platform, "entity": entity,
+                                "context": rec.context, "payload": rec.payload})
+            continue
+        rows[k] = row
+    duplicates = len(records) - len(quarantined) - len(rows)
+    ordered = [rows[k] for k in sorted(rows, key=lambda t: tuple(str(v) for v in t))]
+    return pa.Table.from_pylist(ordered, schema=schema), quarantined, duplicates
+
+
+def _replace_atomically(target: Path, write: Callable[[Path], None]) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        write(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def land(lake: Path, platform: str, entity: str, day: date, table: pa.Table, quarantined: list[dict],
+         duplicates: int, fetched: int, extra: dict | None = None) -> SliceReport:
+    report = SliceReport(platform, entity, day.isoformat(), fetched=fetched, landed=table.num_rows,
+                         quarantined=len(quarantined), duplicates=duplicates,
+                         path=str(slice_dir(lake, "raw", platform, entity, day) / "data.parquet"))
+    if not report.balanced:
+        raise AccountingError(f"{platform}/{entity}/{day}: fetched {fetched} != landed {report.landed} + "
+                              f"quarantined {report.quarantined} + duplicates {duplicates}")
+    data_dir = slice_dir(lake, "raw", platform, entity, day)
+    _replace_atomically(data_dir / "data.parquet", lambda p: pq.write_table(table, p, compression="zstd"))
+
+    q_file = slice_dir(lake, "quarantine", platform, entity, day) / "records.jsonl"
+    if quarantined:
+        def write_jsonl(p: Path) -> None:
+            with open(p, "w", encoding="utf-8") as fh:
+                for q in quarantined:
+                    fh.write(json.dumps(q, ensure_ascii=False, default=str) + "\n")
+        _replace_atomically(q_file, write_jsonl)
+    else:
+        q_file.unlink(missing_ok=True)  # a clean re-run clears the slice's old quarantine
+
+    manifest = asdict(report) | (extra or {})
+    _replace_atomically(data_dir / "_manifest.json",
+                        lambda p: p.write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8"))
+    return report

@@ -1,0 +1,46 @@
+"""What every platform connector returns: raw records grouped by landed entity.
+
+A raw record is the platform's own JSON object plus the context the payload does
+not carry by itself (which account a follower sample belongs to, which day a
+snapshot describes). Normalisers turn raw records into rows of the data contract.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Protocol
+
+from ingestion.schemas import ENTITIES
+
+TRACKING_DAYS = 7  # how long after publication a post's counters are snapshotted daily
+
+
+@dataclass
+class RawRecord:
+    payload: dict
+    context: dict = field(default_factory=dict)
+
+
+@dataclass
+class RawDay:
+    """Everything one platform said about one day, before normalisation."""
+
+    platform: str
+    day: date
+    records: dict[str, list[RawRecord]] = field(default_factory=lambda: {e: [] for e in ENTITIES})
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), tzinfo=timezone.utc)
+    return start, start + timedelta(days=1)
+
+
+def tracking_window_start(day: date) -> datetime:
+    """Posts published since this instant still get a daily metrics snapshot on ``day``."""
+    return day_bounds(day - timedelta(days=TRACKING_DAYS - 1))[0]
+
+
+class Connector(Protocol):
+    platform: str
+
+    def pull_day(self, account_ids: list[str], day: date) -> RawDay: ...

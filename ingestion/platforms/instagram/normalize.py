@@ -1,0 +1,92 @@
+"""Instagram Graph JSON to rows of the data contract (``ingestion/schemas.py``)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+
+def parse_graph_time(text: str) -> datetime:
+    """``2025-06-01T07:00:00+0000`` (offset without a colon) -> an aware UTC datetime."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z").astimezone(timezone.utc)
+
+
+def _id(value: object, what: str) -> str:
+    if value in (None, ""):
+        raise ValueError(f"{what} has no id")
+    return str(value)
+
+
+def _count(value: object, what: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{what} is not an integer count: {value!r}")
+    if value < 0:
+        raise ValueError(f"{what} is negative: {value}")
+    return value
+
+
+def profiles(p: dict, ctx: dict) -> dict:
+    return {
+        "snapshot_date": date.fromisoformat(ctx["snapshot_date"]),
+        "id": _id(p.get("id"), "user"),
+        "username": p.get("username"),
+        "followers_count": _count(p.get("followers_count"), "followers_count"),
+        "follows_count": _count(p.get("follows_count"), "follows_count"),
+        "media_count": _count(p.get("media_count"), "media_count"),
+    }
+
+
+def posts(p: dict, ctx: dict) -> dict:
+    return {
+        "id": _id(p.get("id"), "media"),
+        "owner_id": _id(ctx.get("owner_id"), "media owner"),
+        "timestamp": parse_graph_time(p["timestamp"]),
+        "caption": p.get("caption"),
+        "media_type": p.get("media_type"),
+        "media_product_type": p.get("media_product_type"),
+        "permalink": p.get("permalink"),
+    }
+
+
+def post_metrics(p: dict, ctx: dict) -> dict:
+    return {
+        "snapshot_date": date.fromisoformat(ctx["snapshot_date"]),
+        "id": _id(p.get("id"), "media"),
+        "owner_id": _id(ctx.get("owner_id"), "media owner"),
+        "like_count": _count(p.get("like_count"), "like_count"),
+        "comments_count": _count(p.get("comments_count"), "comments_count"),
+    }
+
+
+def comments(p: dict, ctx: dict) -> dict:
+    author = p.get("from") or {}
+    return {
+        "id": _id(p.get("id"), "comment"),
+        "media_id": _id(ctx.get("media_id"), "comment media"),
+        "media_owner_id": _id(ctx.get("media_owner_id"), "comment media owner"),
+        "from_id": _id(author.get("id"), "comment author"),
+        "username": p.get("username") or author.get("username"),
+        "timestamp": parse_graph_time(p["timestamp"]),
+        "text": p.get("text"),
+        "parent_id": ctx.get("parent_id"),
+    }
+
+
+def audience(p: dict, ctx: dict) -> dict:
+    created = p.get("account_created_time")
+    return {
+        "snapshot_date": date.fromisoformat(ctx["snapshot_date"]),
+        "followed_id": ctx["followed_id"],
+        "id": _id(p.get("id"), "follower"),
+        "username": p.get("username"),
+        "followers_count": _count(p.get("followers_count"), "followers_count"),
+        "follows_count": _count(p.get("follows_count"), "follows_count"),
+        "media_count": _count(p.get("media_count"), "media_count"),
+        "profile_picture_url": p.get("profile_picture_url"),
+        "biography": p.get("biography"),
+        "account_created_time": parse_graph_time(created) if created else None,
+    }
+
+
+NORMALIZERS = {"profiles": profiles, "posts": posts, "post_metrics": post_metrics, "comments": comments,
+               "audience": audience}

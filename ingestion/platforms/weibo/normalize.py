@@ -1,0 +1,98 @@
+"""Weibo JSON to rows of the data contract (``ingestion/schemas.py``)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+
+def parse_weibo_time(text: str) -> datetime:
+    """``Tue May 31 17:46:55 +0800 2011`` -> an aware UTC datetime."""
+    return datetime.strptime(text, "%a %b %d %H:%M:%S %z %Y").astimezone(timezone.utc)
+
+
+def _id(obj: dict, what: str) -> str:
+    # Weibo ids overflow JavaScript numbers: prefer idstr, fall back to the int64.
+    value = obj.get("idstr") or obj.get("id")
+    if value in (None, ""):
+        raise ValueError(f"{what} has no id")
+    return str(value)
+
+
+def _count(value: object, what: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{what} is not an integer count: {value!r}")
+    if value < 0:
+        raise ValueError(f"{what} is negative: {value}")
+    return value
+
+
+def profiles(p: dict, ctx: dict) -> dict:
+    return {
+        "snapshot_date": date.fromisoformat(ctx["snapshot_date"]),
+        "user_id": _id(p, "user"),
+        "screen_name": p.get("screen_name"),
+        "followers_count": _count(p.get("followers_count"), "followers_count"),
+        "friends_count": _count(p.get("friends_count"), "friends_count"),
+        "statuses_count": _count(p.get("statuses_count"), "statuses_count"),
+        "verified": bool(p.get("verified")),
+        "created_at": parse_weibo_time(p["created_at"]) if p.get("created_at") else None,
+    }
+
+
+def posts(p: dict, ctx: dict) -> dict:
+    return {
+        "id": _id(p, "status"),
+        "mid": str(p["mid"]) if p.get("mid") is not None else None,
+        "user_id": _id(p["user"], "status.user"),
+        "created_at": parse_weibo_time(p["created_at"]),
+        "text": p.get("text"),
+        "source": p.get("source"),
+        "is_long_text": bool(p.get("isLongText")),
+        "pic_count": len(p.get("pic_urls") or []),
+    }
+
+
+def post_metrics(p: dict, ctx: dict) -> dict:
+    return {
+        "snapshot_date": date.fromisoformat(ctx["snapshot_date"]),
+        "id": _id(p, "status"),
+        "user_id": _id(p["user"], "status.user"),
+        "reposts_count": _count(p.get("reposts_count"), "reposts_count"),
+        "comments_count": _count(p.get("comments_count"), "comments_count"),
+        "attitudes_count": _count(p.get("attitudes_count"), "attitudes_count"),
+    }
+
+
+def comments(p: dict, ctx: dict) -> dict:
+    status = p["status"]
+    reply = p.get("reply_comment")
+    return {
+        "id": _id(p, "comment"),
+        "status_id": _id(status, "comment.status"),
+        "status_user_id": _id(status["user"], "comment.status.user"),
+        "user_id": _id(p["user"], "comment.user"),
+        "screen_name": p["user"].get("screen_name"),
+        "created_at": parse_weibo_time(p["created_at"]),
+        "text": p.get("text"),
+        "reply_comment_id": _id(reply, "comment.reply_comment") if reply else None,
+    }
+
+
+def audience(p: dict, ctx: dict) -> dict:
+    return {
+        "snapshot_date": date.fromisoformat(ctx["snapshot_date"]),
+        "followed_user_id": ctx["followed_user_id"],
+        "id": _id(p, "follower"),
+        "screen_name": p.get("screen_name"),
+        "followers_count": _count(p.get("followers_count"), "followers_count"),
+        "friends_count": _count(p.get("friends_count"), "friends_count"),
+        "statuses_count": _count(p.get("statuses_count"), "statuses_count"),
+        "profile_image_url": p.get("profile_image_url"),
+        "description": p.get("description"),
+        "created_at": parse_weibo_time(p["created_at"]) if p.get("created_at") else None,
+    }
+
+
+NORMALIZERS = {"profiles": profiles, "posts": posts, "post_metrics": post_metrics, "comments": comments,
+               "audience": audience}

@@ -1,0 +1,44 @@
+"""Resources: where the lake and the warehouse are, and the dbt CLI pointed at them."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dagster import ConfigurableResource
+from dagster_dbt import DbtCliResource, DbtProject
+
+from ingestion import settings
+
+DBT_PROJECT_DIR = settings.REPO_ROOT / "dbt_project"
+
+
+def export_paths_to_env() -> None:
+    """dbt runs as a subprocess and reads its paths from the environment: give it
+    the same absolute paths the ingestion side uses, so both agree on one lake."""
+    os.environ.setdefault("KOL_LAKE_DIR", str(settings.lake_dir()))
+    os.environ.setdefault("KOL_WAREHOUSE_PATH", str(settings.warehouse_path()))
+    settings.warehouse_path().parent.mkdir(parents=True, exist_ok=True)
+
+
+export_paths_to_env()
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+if not dbt_project.manifest_path.exists():
+    # A fresh clone has no manifest yet: parse once (about 2 s) instead of failing to load.
+    dbt_project.preparer.prepare(dbt_project)
+else:
+    dbt_project.prepare_if_dev()
+
+
+class LakeResource(ConfigurableResource):
+    """The Parquet lake that ingestion lands into."""
+
+    lake_dir: str = str(settings.lake_dir())
+
+    @property
+    def path(self) -> Path:
+        return Path(self.lake_dir)
+
+
+def build_resources() -> dict:
+    return {"lake": LakeResource(), "dbt": DbtCliResource(project_dir=dbt_project)}

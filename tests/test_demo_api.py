@@ -1,0 +1,83 @@
+"""The demo export API over real HTTP on loopback, in each platform's native shape."""
+import re
+
+import requests
+
+from tests.conftest import TOKENS
+
+WEIBO_TIME = re.compile(r"^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2} \+0800 \d{4}$")
+GRAPH_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0000$")
+DAY = "2026-11-20"
+
+
+def _weibo(api, path, **params):
+    return requests.get(f"{api.base_url('weibo')}{path}", params={"access_token": TOKENS["weibo"],
+                                                                  "export_date": DAY, **params}, timeout=10)
+
+
+def _uid(api):
+    from ingestion.demo.world import default_world
+
+    return default_world().kols("weibo")[0].account_id
+
+
+def test_weibo_timeline_speaks_weibo_and_pages_by_inclusive_max_id(demo_api):
+    first = _weibo(demo_api, "/2/statuses/user_timeline.json", uid=_uid(demo_api), count=5).json()
+    statuses = first["statuses"]
+    assert len(statuses) == 5
+    s = statuses[0]
+    assert WEIBO_TIME.match(s["created_at"]) and isinstance(s["id"], int) and s["idstr"] == str(s["id"])
+    assert {"attitudes_count", "reposts_count", "comments_count", "user"} <= s.keys()
+    assert [x["id"] for x in statuses] == sorted((x["id"] for x in statuses), reverse=True)
+    second = _weibo(demo_api, "/2/statuses/user_timeline.json", uid=_uid(demo_api), count=5,
+                    max_id=first["next_cursor"]).json()["statuses"]
+    # max_id is inclusive: the next page starts exactly at next_cursor, after the first page.
+    assert second[0]["id"] == first["next_cursor"] < statuses[-1]["id"]
+
+
+def test_weibo_rejects_a_bad_token_in_its_own_envelope(demo_api):
+    resp = requests.get(f"{demo_api.base_url('weibo')}/2/users/show.json",
+                        params={"access_token": "nope", "uid": _uid(demo_api)}, timeout=10)
+    assert resp.status_code == 400
+    assert resp.json()["error_code"] == "21332" and resp.json()["request"] == "/2/users/show.json"
+
+
+def test_instagram_media_pages_with_cursors_and_no_next_on_the_last_page(demo_api):
+    from ingestion.demo.world import default_world
+
+    uid = default_world().kols("instagram")[0].account_id
+    url = f"{demo_api.base_url('instagram')}/v21.0/{uid}/comments"
+    headers = {"Authorization": f"Bearer {TOKENS['instagram']}"}
+    media = requests.get(f"{demo_api.base_url('instagram')}/v21.0/{uid}/media", headers=headers,
+                         params={"fields": "id,timestamp,like_count", "limit": 3, "export_date": DAY}, timeout=10).json()
+    assert len(media["data"]) == 3 and set(media["data"][0]) == {"id", "timestamp", "like_count"}
+    assert GRAPH_TIME.match(media["data"][0]["timestamp"]) and isinstance(media["data"][0]["id"], str)
+    assert "next" in media["paging"] and "access_token" not in media["paging"]["next"]
+    # Walk one media's comments to the end: the last page has a cursor but no next.
+    media_id = media["data"][1]["id"]
+    url, params, pages = f"{demo_api.base_url('instagram')}/v21.0/{media_id}/comments", {"limit": 5, "export_date": DAY}, 0
+    while True:
+        body = requests.get(url, headers=headers, params=params, timeout=10).json()
+        pages += 1
+        if "next" not in body.get("paging", {}):
+            break
+        params["after"] = body["paging"]["cursors"]["after"]
+    assert pages >= 1
+
+
+def test_instagram_expired_token_is_oauth_exception_190(demo_api):
+    from ingestion.demo.world import default_world
+
+    uid = default_world().kols("instagram")[0].account_id
+    resp = requests.get(f"{demo_api.base_url('instagram')}/v21.0/{uid}", headers={"Authorization": "Bearer old"},
+                        params={"fields": "id"}, timeout=10)
+    err = resp.json()["error"]
+    assert resp.status_code == 400 and err["type"] == "OAuthException" and err["code"] == 190
+
+
+def test_a_day_that_is_not_over_cannot_be_exported(demo_api):
+    from datetime import datetime, timezone
+
+    today = datetime.now(timezone.utc).date().isoformat()
+    resp = _weibo(demo_api, "/2/users/show.json", uid=_uid(demo_api), export_date=today)
+    assert resp.status_code == 400 and "not a finished day" in resp.json()["error"]
