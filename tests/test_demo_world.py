@@ -46,8 +46,8 @@ def test_replies_point_at_an_earlier_follower_comment_on_the_same_post():
 
 def test_planted_bought_followers_jump_without_engagement():
     w = World()
-    kol = next(k for k in w.kols("weibo") if k.bought_followers_on)
-    day = kol.bought_followers_on
+    kol = next(k for k in w.kols("weibo") if k.buys_followers_phase is not None)
+    day = next(DAY + timedelta(days=i) for i in range(14) if kol.buys_followers_on(DAY + timedelta(days=i)))
     before, after = w.followers_on(kol, day - timedelta(days=1)), w.followers_on(kol, day)
     assert after / before > 1.25
     fakes = [f for f in w.audience_sample(kol, day + timedelta(days=1)) if f.is_fake]

@@ -98,6 +98,9 @@ def _lookup(api: Platform, node_id: str, day: date) -> tuple[str, Kol, Post | No
     kol = api.world.kol(node_id)
     if kol is not None and kol.platform == "instagram":
         return "user", kol, None
+    post = api.world.post(node_id)
+    if post is not None and post.platform == "instagram" and post.created_at <= end_of(day):
+        return "media", api.world.kol(post.account_id), post
     for kol in api.world.kols("instagram"):
         for post in api.world.posts_between(kol, day - timedelta(days=TRACKING_DAYS), day):
             if post.post_id == node_id:

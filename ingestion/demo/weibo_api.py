@@ -99,6 +99,9 @@ def _kol(api: Platform, uid: str | None) -> Kol:
 
 
 def _find_post(api: Platform, status_id: str | None, day: date) -> tuple[Kol, Post]:
+    post = api.world.post(status_id or "")
+    if post is not None and post.platform == "weibo" and post.created_at <= end_of(day):
+        return api.world.kol(post.account_id), post
     for kol in api.world.kols("weibo"):
         for post in api.world.posts_between(kol, day - timedelta(days=TRACKING_DAYS), day):
             if post.post_id == status_id:

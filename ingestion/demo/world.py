@@ -32,6 +32,8 @@ TRACKING_DAYS = 7  # a post's counters are exported while it is younger than thi
 MAX_COMMENTS_PER_POST = 40  # the export lists at most this many comments per post
 AUDIENCE_POOL = 160  # follower profiles known per account
 AUDIENCE_SAMPLE = 20  # follower profiles in one day's audience sample
+PLANT_PERIOD = 14  # days between two occurrences of a planted event
+PURGE_AFTER_DAYS = 5  # bought followers are removed by the platform this many days later
 
 NICHES = ("beauty", "fashion", "food", "travel", "tech", "gaming", "finance", "parenting")
 REGION = {"weibo": "East", "instagram": "West"}
@@ -93,8 +95,18 @@ class Kol:
     comment_ratio: float  # comments per like
     reply_propensity: float  # chance the KOL answers a follower comment
     reply_latency_hours: float  # mean delay of an answer
-    bought_followers_on: date | None = None  # planted: followers bought that day
-    viral_on: date | None = None  # planted: a genuinely viral post that day
+    # Planted truths recur every PLANT_PERIOD days, so any two-week window holds one.
+    buys_followers_phase: int | None = None  # planted: followers bought on these days
+    viral_phase: int | None = None  # planted: a genuinely viral post on these days
+
+    def buys_followers_on(self, day: date) -> bool:
+        return self.buys_followers_phase is not None and (day - WORLD_EPOCH).days % PLANT_PERIOD == self.buys_followers_phase
+
+    def goes_viral_on(self, day: date) -> bool:
+        return self.viral_phase is not None and (day - WORLD_EPOCH).days % PLANT_PERIOD == self.viral_phase
+
+    def first_purchase(self) -> date | None:
+        return None if self.buys_followers_phase is None else WORLD_EPOCH + timedelta(days=self.buys_followers_phase)
 
 
 @dataclass(frozen=True)
@@ -148,6 +160,8 @@ class World:
     seed: int = 7
     kols_per_platform: int = 12
     _follower_cache: dict = field(default_factory=dict, repr=False)
+    _post_cache: dict = field(default_factory=dict, repr=False)
+    _post_index: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
@@ -183,8 +197,8 @@ class World:
                     # The article's thesis, with individual variation around it.
                     reply_propensity=min(0.95, max(0.0, r.gauss(0.45 if east else 0.12, 0.15))),
                     reply_latency_hours=r.uniform(0.5, 6.0) if east else r.uniform(6.0, 48.0),
-                    bought_followers_on=date(2026, 11, 18) if i == 3 else None,
-                    viral_on=date(2026, 11, 20) if i == 5 else None,
+                    buys_followers_phase=3 if i == 3 else None,
+                    viral_phase=9 if i == 5 else None,
                 )
             )
         return kols
@@ -209,10 +223,14 @@ class World:
                 r = _rng(self.seed, "growth", kol.account_id, d.isoformat())
                 gained = prev * kol.growth_rate * r.lognormvariate(0.0, 0.5)
                 lost = prev * 0.0004 * r.random()
-                if kol.viral_on == d:
-                    gained += prev * 0.12  # earned: backed by the viral post's engagement
-                if kol.bought_followers_on == d:
-                    gained += prev * 0.35  # bought: nothing in engagement backs it
+                if kol.goes_viral_on(d):
+                    gained += prev * 0.04  # earned: backed by the viral post's engagement
+                if kol.buys_followers_on(d):
+                    gained += prev * 0.25  # bought: nothing in engagement backs it
+                purchase = d - timedelta(days=PURGE_AFTER_DAYS)
+                if kol.buys_followers_on(purchase) and purchase > WORLD_EPOCH:
+                    # The platform purges the fakes a few days later, as real ones do.
+                    lost += series[(purchase - WORLD_EPOCH).days - 1] * 0.25
                 series.append(max(0, int(round(prev + gained - lost))))
             return series[n]
 
@@ -221,11 +239,27 @@ class World:
 
     # -- posts --------------------------------------------------------------
     def posts_created_on(self, kol: Kol, day: date) -> list[Post]:
+        key = ("posts", kol.account_id, day)
+        with self._lock:
+            cached = self._post_cache.get(key)
+        if cached is None:
+            cached = self._make_posts(kol, day)
+            with self._lock:
+                self._post_cache[key] = cached
+                self._post_index.update((p.post_id, p) for p in cached)
+        return list(cached)
+
+    def post(self, post_id: str) -> Post | None:
+        """A post already served by ``posts_created_on`` (the export API lists before it details)."""
+        with self._lock:
+            return self._post_index.get(post_id)
+
+    def _make_posts(self, kol: Kol, day: date) -> list[Post]:
         if day < WORLD_EPOCH:
             return []
         r = _rng(self.seed, "posts", kol.account_id, day.isoformat())
         count = _poisson(r, kol.posts_per_day)
-        if kol.viral_on == day:
+        if kol.goes_viral_on(day):
             count = max(count, 1)
         followers = self.followers_on(kol, day - timedelta(days=1))
         posts = []
@@ -235,7 +269,7 @@ class World:
             if kol.platform == "instagram":
                 pid = 17_000_000_000_000_000 + pid % 999_999_999_999_999
             likes = followers * kol.engagement_rate * r.lognormvariate(0.0, 0.35)
-            if kol.viral_on == day and i == 0:
+            if kol.goes_viral_on(day) and i == 0:
                 likes *= 12
             comments = likes * kol.comment_ratio * r.lognormvariate(0.0, 0.3)
             shares = likes * r.uniform(0.02, 0.08)
@@ -276,6 +310,16 @@ class World:
     # -- comments -----------------------------------------------------------
     def comments_on(self, post: Post, as_of: datetime) -> list[Comment]:
         """Follower comments and the KOL's replies that exist at ``as_of``, oldest first."""
+        key = ("comments", post.post_id)
+        with self._lock:
+            every = self._post_cache.get(key)
+        if every is None:
+            every = self._make_comments(post)
+            with self._lock:
+                self._post_cache[key] = every
+        return [c for c in every if c.created_at <= as_of]
+
+    def _make_comments(self, post: Post) -> list[Comment]:
         kol = self._by_id[post.account_id]
         r = _rng(self.seed, "comments", post.post_id)
         pool = self.audience_pool(kol)
@@ -303,25 +347,23 @@ class World:
                 text=template.format(n=kol.niche),
                 reply_to_id=None,
             )
-            if created <= as_of:
-                out.append(comment)
+            out.append(comment)
             if r.random() < kol.reply_propensity:
                 replied = created + timedelta(seconds=int(3600 * r.expovariate(1.0 / kol.reply_latency_hours)))
-                if replied <= as_of:
-                    out.append(
-                        Comment(
-                            platform=kol.platform,
-                            comment_id=str(_time_ordered_id(replied, "r", post.post_id, i)),
-                            post_id=post.post_id,
-                            post_author_id=kol.account_id,
-                            author=None,
-                            author_id=kol.account_id,
-                            author_handle=kol.handle,
-                            created_at=replied,
-                            text=r.choice(texts["reply"]).format(n=kol.niche),
-                            reply_to_id=cid,
-                        )
+                out.append(
+                    Comment(
+                        platform=kol.platform,
+                        comment_id=str(_time_ordered_id(replied, "r", post.post_id, i)),
+                        post_id=post.post_id,
+                        post_author_id=kol.account_id,
+                        author=None,
+                        author_id=kol.account_id,
+                        author_handle=kol.handle,
+                        created_at=replied,
+                        text=r.choice(texts["reply"]).format(n=kol.niche),
+                        reply_to_id=cid,
                     )
+                )
         return sorted(out, key=lambda c: (c.created_at, c.comment_id))
 
     # -- audience -----------------------------------------------------------
@@ -332,7 +374,7 @@ class World:
         if cached is not None:
             return cached
         pool = [self._follower(kol, i, fake=False) for i in range(AUDIENCE_POOL)]
-        if kol.bought_followers_on:
+        if kol.buys_followers_phase is not None:
             pool += [self._follower(kol, AUDIENCE_POOL + i, fake=True) for i in range(AUDIENCE_POOL // 2)]
         with self._lock:
             self._follower_cache[key] = pool
@@ -344,7 +386,7 @@ class World:
         fid = str(base + _seed_of(self.seed, "fid", kol.account_id, i) % 999_999_999)
         handle = (f"用户{fid[-7:]}" if kol.platform == "weibo" else f"user_{fid[-7:]}")
         if fake:
-            created = _day_start(kol.bought_followers_on) - timedelta(days=r.randrange(1, 20))
+            created = _day_start(kol.first_purchase()) - timedelta(days=r.randrange(1, 20))
             return Follower(kol.platform, fid, handle, r.randrange(0, 5), r.randrange(1_800, 6_000),
                             r.randrange(0, 3), None, "", created, True)
         created = _day_start(WORLD_EPOCH) - timedelta(days=r.randrange(30, 3_000))
@@ -355,7 +397,7 @@ class World:
 
     def audience_sample(self, kol: Kol, day: date) -> list[Follower]:
         pool = self.audience_pool(kol)
-        if kol.bought_followers_on is None or day < kol.bought_followers_on:
+        if kol.buys_followers_phase is None or day < kol.first_purchase():
             pool = [f for f in pool if not f.is_fake]
         r = _rng(self.seed, "sample", kol.account_id, day.isoformat())
         return r.sample(pool, min(AUDIENCE_SAMPLE, len(pool)))

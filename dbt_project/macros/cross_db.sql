@@ -1,0 +1,120 @@
+{#-
+    Portability layer. Every function whose spelling differs between warehouses goes
+    through adapter.dispatch: `duckdb__` is what runs here, `default__` is the ANSI-ish
+    fallback (mostly via dbt's own cross-database macros) for another adapter to start from.
+-#}
+
+{# A day as a SQL date literal, from a 'YYYY-MM-DD' string. #}
+{% macro kol_date_literal(iso_date) -%}
+    {{ return(adapter.dispatch('kol_date_literal', 'kol_warehouse')(iso_date)) }}
+{%- endmacro %}
+{% macro default__kol_date_literal(iso_date) -%}
+    cast('{{ iso_date }}' as date)
+{%- endmacro %}
+{% macro duckdb__kol_date_literal(iso_date) -%}
+    date '{{ iso_date }}'
+{%- endmacro %}
+
+{# date_expr plus `days` days (negative to go back), as a date. #}
+{% macro kol_add_days(date_expr, days) -%}
+    {{ return(adapter.dispatch('kol_add_days', 'kol_warehouse')(date_expr, days)) }}
+{%- endmacro %}
+{% macro default__kol_add_days(date_expr, days) -%}
+    cast({{ dbt.dateadd('day', days, date_expr) }} as date)
+{%- endmacro %}
+{% macro duckdb__kol_add_days(date_expr, days) -%}
+    (cast({{ date_expr }} as date) + cast({{ days }} as integer))
+{%- endmacro %}
+
+{# Whole days from start_date to end_date (end minus start). #}
+{% macro kol_days_between(start_date, end_date) -%}
+    {{ return(adapter.dispatch('kol_days_between', 'kol_warehouse')(start_date, end_date)) }}
+{%- endmacro %}
+{% macro default__kol_days_between(start_date, end_date) -%}
+    {{ dbt.datediff(start_date, end_date, 'day') }}
+{%- endmacro %}
+{% macro duckdb__kol_days_between(start_date, end_date) -%}
+    date_diff('day', cast({{ start_date }} as date), cast({{ end_date }} as date))
+{%- endmacro %}
+
+{# Whole seconds from start_ts to end_ts. #}
+{% macro kol_seconds_between(start_ts, end_ts) -%}
+    {{ return(adapter.dispatch('kol_seconds_between', 'kol_warehouse')(start_ts, end_ts)) }}
+{%- endmacro %}
+{% macro default__kol_seconds_between(start_ts, end_ts) -%}
+    {{ dbt.datediff(start_ts, end_ts, 'second') }}
+{%- endmacro %}
+{% macro duckdb__kol_seconds_between(start_ts, end_ts) -%}
+    date_diff('second', {{ start_ts }}, {{ end_ts }})
+{%- endmacro %}
+
+{# The UTC calendar day of a timestamp with time zone, whatever the session time zone. #}
+{% macro kol_utc_date(ts) -%}
+    {{ return(adapter.dispatch('kol_utc_date', 'kol_warehouse')(ts)) }}
+{%- endmacro %}
+{% macro default__kol_utc_date(ts) -%}
+    cast({{ ts }} as date)
+{%- endmacro %}
+{% macro duckdb__kol_utc_date(ts) -%}
+    cast(timezone('UTC', {{ ts }}) as date)
+{%- endmacro %}
+
+{# Median of a numeric expression (an aggregate). #}
+{% macro kol_median(expr) -%}
+    {{ return(adapter.dispatch('kol_median', 'kol_warehouse')(expr)) }}
+{%- endmacro %}
+{% macro default__kol_median(expr) -%}
+    percentile_cont(0.5) within group (order by {{ expr }})
+{%- endmacro %}
+{% macro duckdb__kol_median(expr) -%}
+    median({{ expr }})
+{%- endmacro %}
+
+{# expr bounded to [low, high]; null stays null. #}
+{% macro kol_clamp(expr, low, high) -%}
+    {{ return(adapter.dispatch('kol_clamp', 'kol_warehouse')(expr, low, high)) }}
+{%- endmacro %}
+{% macro default__kol_clamp(expr, low, high) -%}
+    case
+        when {{ expr }} is null then null
+        when {{ expr }} < {{ low }} then {{ low }}
+        when {{ expr }} > {{ high }} then {{ high }}
+        else {{ expr }}
+    end
+{%- endmacro %}
+{% macro duckdb__kol_clamp(expr, low, high) -%}
+    least(greatest({{ expr }}, {{ low }}), {{ high }})
+{%- endmacro %}
+
+{# Number of characters (not bytes) of a string: Chinese bios count one per character. #}
+{% macro kol_char_length(expr) -%}
+    {{ return(adapter.dispatch('kol_char_length', 'kol_warehouse')(expr)) }}
+{%- endmacro %}
+{% macro default__kol_char_length(expr) -%}
+    char_length({{ expr }})
+{%- endmacro %}
+{% macro duckdb__kol_char_length(expr) -%}
+    length({{ expr }})
+{%- endmacro %}
+
+{# numerator / denominator as a float, null when the denominator is 0 or null. #}
+{% macro kol_safe_divide(numerator, denominator) -%}
+    {{ return(adapter.dispatch('kol_safe_divide', 'kol_warehouse')(numerator, denominator)) }}
+{%- endmacro %}
+{% macro default__kol_safe_divide(numerator, denominator) -%}
+    (cast({{ numerator }} as {{ dbt.type_float() }}) / nullif({{ denominator }}, 0))
+{%- endmacro %}
+{% macro duckdb__kol_safe_divide(numerator, denominator) -%}
+    (cast({{ numerator }} as double) / nullif({{ denominator }}, 0))
+{%- endmacro %}
+
+{# The cross-platform key `platform:id`. #}
+{% macro kol_make_key(platform_expr, id_expr) -%}
+    {{ return(adapter.dispatch('kol_make_key', 'kol_warehouse')(platform_expr, id_expr)) }}
+{%- endmacro %}
+{% macro default__kol_make_key(platform_expr, id_expr) -%}
+    {{ dbt.concat([platform_expr, "':'", id_expr]) }}
+{%- endmacro %}
+{% macro duckdb__kol_make_key(platform_expr, id_expr) -%}
+    ({{ platform_expr }} || ':' || {{ id_expr }})
+{%- endmacro %}

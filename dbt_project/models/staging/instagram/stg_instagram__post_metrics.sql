@@ -1,0 +1,32 @@
+with
+
+source as (
+
+    select * from {{ source('instagram', 'post_metrics') }}
+
+),
+
+renamed as (
+
+    select
+        'instagram' as platform,
+        cast(id as varchar) as post_id,
+        cast(owner_id as varchar) as account_id,
+        cast(snapshot_date as date) as snapshot_date,
+        cast(like_count as bigint) as likes,
+        cast(comments_count as bigint) as comments,
+        -- Instagram publishes no share counter
+        cast(null as bigint) as shares,
+        cast(dt as date) as partition_date
+
+    from source
+
+),
+
+deduplicated as (
+
+    select distinct * from renamed
+
+)
+
+select * from deduplicated

@@ -1,0 +1,36 @@
+with
+
+source as (
+
+    select * from {{ source('instagram', 'profiles') }}
+
+),
+
+renamed as (
+
+    select
+        'instagram' as platform,
+        cast(id as varchar) as account_id,
+        cast(snapshot_date as date) as snapshot_date,
+        cast(username as varchar) as handle,
+        cast(followers_count as bigint) as followers,
+        cast(follows_count as bigint) as following,
+        cast(media_count as bigint) as posts_count,
+        -- the Graph API exposes neither verification nor registration time
+        cast(null as boolean) as is_verified,
+        cast(null as timestamp with time zone) as account_created_at,
+        cast(dt as date) as partition_date
+
+    from source
+
+),
+
+-- a re-landed slice can repeat whole rows; identical rows collapse, conflicting ones
+-- stay and fail the natural-key test
+deduplicated as (
+
+    select distinct * from renamed
+
+)
+
+select * from deduplicated

@@ -1,0 +1,36 @@
+with
+
+source as (
+
+    select * from {{ source('weibo', 'audience') }}
+
+),
+
+renamed as (
+
+    select
+        'weibo' as platform,
+        cast(followed_user_id as varchar) as account_id,
+        cast(id as varchar) as follower_id,
+        cast(snapshot_date as date) as snapshot_date,
+        cast(screen_name as varchar) as follower_handle,
+        cast(followers_count as bigint) as follower_followers,
+        cast(friends_count as bigint) as follower_following,
+        cast(statuses_count as bigint) as follower_posts_count,
+        coalesce(profile_image_url, '') <> '' as has_avatar,
+        cast(description as varchar) as bio,
+        coalesce({{ kol_char_length('description') }}, 0) as bio_length,
+        created_at as follower_created_at,
+        cast(dt as date) as partition_date
+
+    from source
+
+),
+
+deduplicated as (
+
+    select distinct * from renamed
+
+)
+
+select * from deduplicated

@@ -1,0 +1,34 @@
+with
+
+source as (
+
+    select * from {{ source('weibo', 'comments') }}
+
+),
+
+renamed as (
+
+    select
+        'weibo' as platform,
+        cast(id as varchar) as comment_id,
+        cast(status_id as varchar) as post_id,
+        cast(status_user_id as varchar) as account_id,
+        cast(user_id as varchar) as commenter_id,
+        cast(screen_name as varchar) as commenter_handle,
+        created_at as commented_at,
+        {{ kol_utc_date('created_at') }} as commented_date,
+        cast(text as varchar) as comment_text,
+        cast(reply_comment_id as varchar) as parent_comment_id,
+        cast(dt as date) as partition_date
+
+    from source
+
+),
+
+deduplicated as (
+
+    select distinct * from renamed
+
+)
+
+select * from deduplicated

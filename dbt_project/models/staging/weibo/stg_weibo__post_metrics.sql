@@ -1,0 +1,31 @@
+with
+
+source as (
+
+    select * from {{ source('weibo', 'post_metrics') }}
+
+),
+
+renamed as (
+
+    select
+        'weibo' as platform,
+        cast(id as varchar) as post_id,
+        cast(user_id as varchar) as account_id,
+        cast(snapshot_date as date) as snapshot_date,
+        cast(attitudes_count as bigint) as likes,
+        cast(comments_count as bigint) as comments,
+        cast(reposts_count as bigint) as shares,
+        cast(dt as date) as partition_date
+
+    from source
+
+),
+
+deduplicated as (
+
+    select distinct * from renamed
+
+)
+
+select * from deduplicated

@@ -1,0 +1,35 @@
+with
+
+source as (
+
+    select * from {{ source('weibo', 'profiles') }}
+
+),
+
+renamed as (
+
+    select
+        'weibo' as platform,
+        cast(user_id as varchar) as account_id,
+        cast(snapshot_date as date) as snapshot_date,
+        cast(screen_name as varchar) as handle,
+        cast(followers_count as bigint) as followers,
+        cast(friends_count as bigint) as following,
+        cast(statuses_count as bigint) as posts_count,
+        cast(verified as boolean) as is_verified,
+        created_at as account_created_at,
+        cast(dt as date) as partition_date
+
+    from source
+
+),
+
+-- a re-landed slice can repeat whole rows; identical rows collapse, conflicting ones
+-- stay and fail the natural-key test
+deduplicated as (
+
+    select distinct * from renamed
+
+)
+
+select * from deduplicated
