@@ -16,10 +16,12 @@ from orchestration.demo_api import demo_api_process
 from orchestration.runs import run_window
 
 EXAMPLE_QUERY = """\
-select platform, handle, credibility_score, engagement_points, reciprocity_points, growth_authenticity_points
-from fct_kol_credibility_daily
-where day = (select max(day) from fct_kol_credibility_daily)
-order by credibility_score desc
+select c.platform, k.handle, c.tier, c.credibility_score, c.engagement_points, c.reciprocity_points,
+       c.growth_authenticity_points, c.audience_authenticity_points
+from fct_kol_credibility_daily c
+join dim_kol k using (account_key)
+where c.date_day = (select max(date_day) from fct_kol_credibility_daily)
+order by c.credibility_score desc
 limit 5"""
 
 

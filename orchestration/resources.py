@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from dagster import ConfigurableResource
@@ -14,7 +15,12 @@ DBT_PROJECT_DIR = settings.REPO_ROOT / "dbt_project"
 
 def export_paths_to_env() -> None:
     """dbt runs as a subprocess and reads its paths from the environment: give it
-    the same absolute paths the ingestion side uses, so both agree on one lake."""
+    the same absolute paths the ingestion side uses, so both agree on one lake.
+    Explicit settings win: this only fills what is unset."""
+    # dbt lives beside this interpreter (the project's venv), which need not be on PATH.
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     os.environ.setdefault("KOL_LAKE_DIR", str(settings.lake_dir()))
     os.environ.setdefault("KOL_WAREHOUSE_PATH", str(settings.warehouse_path()))
     settings.warehouse_path().parent.mkdir(parents=True, exist_ok=True)

@@ -23,8 +23,19 @@ def test_definitions_load_with_jobs_and_a_nightly_schedule(defs):
     Definitions.validate_loadable(defs)
     for job in ("ingest_job", "dbt_models_job", "daily_marts_job", "nightly_job"):
         assert defs.resolve_job_def(job) is not None
-    schedule = defs.resolve_schedule_def("nightly_job_schedule")
-    assert schedule.cron_schedule == "0 2 * * *"
+    schedule = defs.resolve_schedule_def("nightly_schedule")
+    assert schedule.cron_schedule == "0 2 * * *" and schedule.job_name == "nightly_job"
+
+
+def test_the_nightly_run_takes_the_last_complete_utc_day_in_any_time_zone():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from orchestration.jobs import nightly_partition_key
+
+    assert nightly_partition_key(datetime(2026, 11, 26, 2, tzinfo=ZoneInfo("UTC"))) == "2026-11-25"
+    # 02:00 in Shanghai is 18:00 UTC the day before: the 25th is not over yet in UTC.
+    assert nightly_partition_key(datetime(2026, 11, 26, 2, tzinfo=ZoneInfo("Asia/Shanghai"))) == "2026-11-24"
 
 
 def test_lineage_runs_from_raw_assets_through_staging_to_the_credibility_mart(defs):
@@ -74,5 +85,5 @@ def test_materialising_two_partitions_twice_gives_identical_marts(defs, demo_api
     for table, (rows, _) in once.items():
         assert rows > 0, f"{table} is empty"
     with duckdb.connect(os.environ["KOL_WAREHOUSE_PATH"], read_only=True) as con:
-        days = con.execute("select min(day), max(day) from fct_kol_credibility_daily").fetchone()
+        days = con.execute("select min(date_day), max(date_day) from fct_kol_credibility_daily").fetchone()
     assert days == (first, last)

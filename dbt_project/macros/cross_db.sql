@@ -102,10 +102,7 @@
     {{ return(adapter.dispatch('kol_safe_divide', 'kol_warehouse')(numerator, denominator)) }}
 {%- endmacro %}
 {% macro default__kol_safe_divide(numerator, denominator) -%}
-    (cast({{ numerator }} as {{ dbt.type_float() }}) / nullif({{ denominator }}, 0))
-{%- endmacro %}
-{% macro duckdb__kol_safe_divide(numerator, denominator) -%}
-    (cast({{ numerator }} as double) / nullif({{ denominator }}, 0))
+    (cast({{ numerator }} as {{ kol_type_double() }}) / nullif({{ denominator }}, 0))
 {%- endmacro %}
 
 {# The cross-platform key `platform:id`. #}
@@ -117,4 +114,15 @@
 {%- endmacro %}
 {% macro duckdb__kol_make_key(platform_expr, id_expr) -%}
     ({{ platform_expr }} || ':' || {{ id_expr }})
+{%- endmacro %}
+
+{# The double-precision float type name. #}
+{% macro kol_type_double() -%}
+    {{ return(adapter.dispatch('kol_type_double', 'kol_warehouse')()) }}
+{%- endmacro %}
+{% macro default__kol_type_double() -%}
+    double precision
+{%- endmacro %}
+{% macro duckdb__kol_type_double() -%}
+    double
 {%- endmacro %}

@@ -4,10 +4,9 @@
 - ``kol_dbt_daily_marts``: incremental marts, partitioned by day, one dbt invocation
   for a whole backfill range (single-run backfill policy).
 """
-from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 from dagster import AssetExecutionContext, AssetKey, BackfillPolicy
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
@@ -24,7 +23,7 @@ class KolDbtTranslator(DagsterDbtTranslator):
         # Sources carry meta.dagster.asset_key = ["raw", platform, entity], the ingestion assets' keys.
         return super().get_asset_key(dbt_resource_props)
 
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> Optional[str]:
         fqn = dbt_resource_props.get("fqn") or []
         # models/<layer>/...: staging, intermediate, marts; seeds keep dbt's default.
         return f"dbt_{fqn[1]}" if dbt_resource_props.get("resource_type") == "model" and len(fqn) > 2 else "dbt_seeds"

@@ -1,5 +1,4 @@
 """Raw assets: one per (platform, entity), landed together by one pull per platform-day."""
-from __future__ import annotations
 
 from datetime import date
 

@@ -10,15 +10,15 @@ renamed as (
 
     select
         'instagram' as platform,
-        cast(followed_id as varchar) as account_id,
-        cast(id as varchar) as follower_id,
+        cast(followed_id as {{ dbt.type_string() }}) as account_id,
+        cast(id as {{ dbt.type_string() }}) as follower_id,
         cast(snapshot_date as date) as snapshot_date,
-        cast(username as varchar) as follower_handle,
-        cast(followers_count as bigint) as follower_followers,
-        cast(follows_count as bigint) as follower_following,
-        cast(media_count as bigint) as follower_posts_count,
+        cast(username as {{ dbt.type_string() }}) as follower_handle,
+        cast(followers_count as {{ dbt.type_bigint() }}) as follower_followers,
+        cast(follows_count as {{ dbt.type_bigint() }}) as follower_following,
+        cast(media_count as {{ dbt.type_bigint() }}) as follower_posts_count,
         coalesce(profile_picture_url, '') <> '' as has_avatar,
-        cast(biography as varchar) as bio,
+        cast(biography as {{ dbt.type_string() }}) as bio,
         coalesce({{ kol_char_length('biography') }}, 0) as bio_length,
         account_created_time as follower_created_at,
         cast(dt as date) as partition_date

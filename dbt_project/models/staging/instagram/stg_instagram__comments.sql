@@ -10,15 +10,15 @@ renamed as (
 
     select
         'instagram' as platform,
-        cast(id as varchar) as comment_id,
-        cast(media_id as varchar) as post_id,
-        cast(media_owner_id as varchar) as account_id,
-        cast(from_id as varchar) as commenter_id,
-        cast(username as varchar) as commenter_handle,
+        cast(id as {{ dbt.type_string() }}) as comment_id,
+        cast(media_id as {{ dbt.type_string() }}) as post_id,
+        cast(media_owner_id as {{ dbt.type_string() }}) as account_id,
+        cast(from_id as {{ dbt.type_string() }}) as commenter_id,
+        cast(username as {{ dbt.type_string() }}) as commenter_handle,
         "timestamp" as commented_at,
         {{ kol_utc_date('"timestamp"') }} as commented_date,
-        cast(text as varchar) as comment_text,
-        cast(parent_id as varchar) as parent_comment_id,
+        cast(text as {{ dbt.type_string() }}) as comment_text,
+        cast(parent_id as {{ dbt.type_string() }}) as parent_comment_id,
         cast(dt as date) as partition_date
 
     from source

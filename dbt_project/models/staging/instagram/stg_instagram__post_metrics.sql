@@ -10,13 +10,13 @@ renamed as (
 
     select
         'instagram' as platform,
-        cast(id as varchar) as post_id,
-        cast(owner_id as varchar) as account_id,
+        cast(id as {{ dbt.type_string() }}) as post_id,
+        cast(owner_id as {{ dbt.type_string() }}) as account_id,
         cast(snapshot_date as date) as snapshot_date,
-        cast(like_count as bigint) as likes,
-        cast(comments_count as bigint) as comments,
+        cast(like_count as {{ dbt.type_bigint() }}) as likes,
+        cast(comments_count as {{ dbt.type_bigint() }}) as comments,
         -- Instagram publishes no share counter
-        cast(null as bigint) as shares,
+        cast(null as {{ dbt.type_bigint() }}) as shares,
         cast(dt as date) as partition_date
 
     from source

@@ -10,15 +10,15 @@ renamed as (
 
     select
         'weibo' as platform,
-        cast(followed_user_id as varchar) as account_id,
-        cast(id as varchar) as follower_id,
+        cast(followed_user_id as {{ dbt.type_string() }}) as account_id,
+        cast(id as {{ dbt.type_string() }}) as follower_id,
         cast(snapshot_date as date) as snapshot_date,
-        cast(screen_name as varchar) as follower_handle,
-        cast(followers_count as bigint) as follower_followers,
-        cast(friends_count as bigint) as follower_following,
-        cast(statuses_count as bigint) as follower_posts_count,
+        cast(screen_name as {{ dbt.type_string() }}) as follower_handle,
+        cast(followers_count as {{ dbt.type_bigint() }}) as follower_followers,
+        cast(friends_count as {{ dbt.type_bigint() }}) as follower_following,
+        cast(statuses_count as {{ dbt.type_bigint() }}) as follower_posts_count,
         coalesce(profile_image_url, '') <> '' as has_avatar,
-        cast(description as varchar) as bio,
+        cast(description as {{ dbt.type_string() }}) as bio,
         coalesce({{ kol_char_length('description') }}, 0) as bio_length,
         created_at as follower_created_at,
         cast(dt as date) as partition_date

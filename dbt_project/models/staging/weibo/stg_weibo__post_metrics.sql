@@ -10,12 +10,12 @@ renamed as (
 
     select
         'weibo' as platform,
-        cast(id as varchar) as post_id,
-        cast(user_id as varchar) as account_id,
+        cast(id as {{ dbt.type_string() }}) as post_id,
+        cast(user_id as {{ dbt.type_string() }}) as account_id,
         cast(snapshot_date as date) as snapshot_date,
-        cast(attitudes_count as bigint) as likes,
-        cast(comments_count as bigint) as comments,
-        cast(reposts_count as bigint) as shares,
+        cast(attitudes_count as {{ dbt.type_bigint() }}) as likes,
+        cast(comments_count as {{ dbt.type_bigint() }}) as comments,
+        cast(reposts_count as {{ dbt.type_bigint() }}) as shares,
         cast(dt as date) as partition_date
 
     from source
