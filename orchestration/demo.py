@@ -5,7 +5,9 @@ Runs are recorded in $DAGSTER_HOME, so `make dev` shows them in the UI afterward
 from __future__ import annotations
 
 import argparse
+import hashlib
 import time
+import unicodedata
 from datetime import datetime, timedelta, timezone
 
 import duckdb
@@ -13,7 +15,7 @@ from dagster import DagsterInstance
 
 from ingestion import settings
 from orchestration.demo_api import demo_api_process
-from orchestration.runs import run_window
+from orchestration.runs import mart_fingerprints, run_window
 
 EXAMPLE_QUERY = """\
 select c.platform, k.handle, c.tier, c.credibility_score, c.engagement_points, c.reciprocity_points,
@@ -38,12 +40,12 @@ def main() -> None:
 
         instance = DagsterInstance.get()
         print(f"materialising {first} .. {last} through Dagster (DAGSTER_HOME={instance.root_directory})", flush=True)
-        run_window(defs, instance, first, last, progress=lambda msg: print(f"  {msg}", flush=True))
+        run_window(defs, instance, first, last, progress=lambda msg: print(f"  {msg}", flush=True),
+                   log_level="WARNING")
 
     warehouse = settings.warehouse_path()
+    fingerprints = mart_fingerprints(str(warehouse))
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        counts = {t: con.execute(f"select count(*) from {t}").fetchone()[0]
-                  for t in ("fct_followers_daily", "fct_account_interactions_daily", "fct_kol_credibility_daily")}
         result = con.execute(EXAMPLE_QUERY)
         columns = [d[0] for d in result.description]
         rows = result.fetchall()
@@ -51,17 +53,28 @@ def main() -> None:
     print(f"\ndone in {time.monotonic() - started:.0f} s")
     print(f"warehouse: {warehouse}")
     print(f"lake:      {settings.lake_dir()}")
-    print("rows:      " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+    print("marts:     " + ", ".join(f"{t} {n} rows" for t, (n, _) in fingerprints.items()))
+    digest = hashlib.md5("".join(d for _, d in fingerprints.values()).encode()).hexdigest()[:12]
+    print(f"marts fingerprint: {digest}  (the same after a re-run over the same days)")
     print("Dagster UI: make dev  (then open http://127.0.0.1:3000)")
     print(f"\nexample query (duckdb {warehouse} -readonly):\n{EXAMPLE_QUERY}\n")
-    widths = [max(len(str(c)), *(len(_fmt(r[i])) for r in rows)) for i, c in enumerate(columns)]
-    print("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
+    widths = [max(_width(c), *(_width(_fmt(r[i])) for r in rows)) for i, c in enumerate(columns)]
+    print("  ".join(_pad(c, w) for c, w in zip(columns, widths)))
     for r in rows:
-        print("  ".join(_fmt(v).ljust(w) for v, w in zip(r, widths)))
+        print("  ".join(_pad(_fmt(v), w) for v, w in zip(r, widths)))
 
 
 def _fmt(value: object) -> str:
-    return f"{value:.1f}" if isinstance(value, float) else str(value)
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+def _width(text: str) -> int:
+    # CJK handles take two terminal columns each.
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
 
 
 if __name__ == "__main__":

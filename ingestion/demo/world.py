@@ -224,7 +224,7 @@ class World:
                 gained = prev * kol.growth_rate * r.lognormvariate(0.0, 0.5)
                 lost = prev * 0.0004 * r.random()
                 if kol.goes_viral_on(d):
-                    gained += prev * 0.04  # earned: backed by the viral post's engagement
+                    gained += prev * 0.07  # earned: backed by the viral post's engagement
                 if kol.buys_followers_on(d):
                     gained += prev * 0.25  # bought: nothing in engagement backs it
                 purchase = d - timedelta(days=PURGE_AFTER_DAYS)
