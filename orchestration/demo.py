@@ -5,7 +5,9 @@ Runs are recorded in $DAGSTER_HOME, so `make dev` shows them in the UI afterward
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
+import sys
 import time
 import unicodedata
 from datetime import datetime, timedelta, timezone
@@ -39,9 +41,20 @@ def main() -> None:
         from orchestration.definitions import defs
 
         instance = DagsterInstance.get()
-        print(f"materialising {first} .. {last} through Dagster (DAGSTER_HOME={instance.root_directory})", flush=True)
-        run_window(defs, instance, first, last, progress=lambda msg: print(f"  {msg}", flush=True),
-                   log_level="WARNING")
+        log_path = settings.data_dir() / "demo.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        print(f"materialising {first} .. {last} through Dagster (DAGSTER_HOME={instance.root_directory})")
+        print(f"dbt and Dagster output goes to {log_path}", flush=True)
+        console = sys.stdout
+        with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+            try:
+                run_window(defs, instance, first, last, log_level="WARNING",
+                           progress=lambda msg: print(f"  {msg}", file=console, flush=True))
+            except Exception:
+                log.flush()
+                tail = log_path.read_text(encoding="utf-8").splitlines()[-25:]
+                print("\n".join(["the demo failed; the end of its log:", *tail]), file=console)
+                raise
 
     warehouse = settings.warehouse_path()
     fingerprints = mart_fingerprints(str(warehouse))

@@ -11,17 +11,14 @@ from orchestration.assets.dbt import kol_dbt_daily_marts, kol_dbt_models
 from orchestration.assets.ingestion import ingestion_assets
 
 raw_selection = AssetSelection.assets(*ingestion_assets)
-daily_marts_selection = AssetSelection.assets(kol_dbt_daily_marts)
+dbt_selection = AssetSelection.assets(kol_dbt_models, kol_dbt_daily_marts)
 
 ingest_job = define_asset_job("ingest_job", selection=raw_selection,
                               description="Pull and land every platform for one day.")
-dbt_models_job = define_asset_job("dbt_models_job", selection=AssetSelection.assets(kol_dbt_models),
-                                  description="Seeds, staging and intermediate views, dimensions.")
-daily_marts_job = define_asset_job("daily_marts_job", selection=daily_marts_selection,
-                                   description="Incremental marts for a day or a range of days.")
-nightly_job = define_asset_job("nightly_job", selection=raw_selection | daily_marts_selection,
-                               description="Yesterday, end to end: land every platform, then the daily marts.")
-
+transform_job = define_asset_job("transform_job", selection=dbt_selection,
+                                 description="dbt for a day or a range of days: models, then the daily marts.")
+nightly_job = define_asset_job("nightly_job", selection=raw_selection | dbt_selection,
+                               description="Yesterday, end to end: land every platform, then dbt.")
 
 
 def nightly_partition_key(tick: datetime) -> str:
@@ -43,5 +40,5 @@ def nightly_schedule(context: ScheduleEvaluationContext):
     return RunRequest(run_key=key, partition_key=key)
 
 
-jobs = [ingest_job, dbt_models_job, daily_marts_job, nightly_job]
+jobs = [ingest_job, transform_job, nightly_job]
 schedules = [nightly_schedule]

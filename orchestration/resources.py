@@ -28,9 +28,19 @@ def export_paths_to_env() -> None:
 
 export_paths_to_env()
 
+def manifest_is_stale(project: DbtProject) -> bool:
+    """True when the manifest is missing or older than any file dbt reads."""
+    if not project.manifest_path.exists():
+        return True
+    built = project.manifest_path.stat().st_mtime
+    sources = [p for d in ("models", "macros", "seeds", "tests") for p in (DBT_PROJECT_DIR / d).rglob("*") if p.is_file()]
+    sources += [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    return any(p.stat().st_mtime > built for p in sources)
+
+
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-if not dbt_project.manifest_path.exists():
-    # A fresh clone has no manifest yet: parse once (about 2 s) instead of failing to load.
+if manifest_is_stale(dbt_project):
+    # A fresh clone, or edited models: parse (about 2 s) rather than load an old graph.
     dbt_project.preparer.prepare(dbt_project)
 else:
     dbt_project.prepare_if_dev()

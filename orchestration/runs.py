@@ -1,5 +1,5 @@
 """Materialise a window of days through Dagster's own jobs, as a backfill would:
-one ingestion run per day, the dbt models once, one dbt run for the whole range."""
+one ingestion run per platform-day set, then one dbt run for the whole range."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -22,14 +22,12 @@ def run_window(defs: Definitions, instance: DagsterInstance, first: date, last: 
     for i, key in enumerate(days, 1):
         ingest.execute_in_process(instance=instance, partition_key=key, run_config=run_config)
         progress(f"landed {key} ({i}/{len(days)})")
-    defs.resolve_job_def("dbt_models_job").execute_in_process(instance=instance, run_config=run_config)
-    progress("built seeds, staging and intermediate models")
-    defs.resolve_job_def("daily_marts_job").execute_in_process(
+    defs.resolve_job_def("transform_job").execute_in_process(
         instance=instance,
         run_config=run_config,
         tags={ASSET_PARTITION_RANGE_START_TAG: days[0], ASSET_PARTITION_RANGE_END_TAG: days[-1]},
     )
-    progress(f"built the daily marts for {days[0]} .. {days[-1]} in one dbt run")
+    progress(f"built the dbt models and the daily marts for {days[0]} .. {days[-1]} in one run")
 
 
 MARTS = ("dim_kol", "fct_followers_daily", "fct_post_interactions_daily", "fct_account_interactions_daily",

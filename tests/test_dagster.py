@@ -19,7 +19,7 @@ def test_definitions_load_with_jobs_and_a_nightly_schedule(defs):
     from dagster import Definitions
 
     Definitions.validate_loadable(defs)
-    for job in ("ingest_job", "dbt_models_job", "daily_marts_job", "nightly_job"):
+    for job in ("ingest_job", "transform_job", "nightly_job"):
         assert defs.resolve_job_def(job) is not None
     schedule = defs.resolve_schedule_def("nightly_schedule")
     assert schedule.cron_schedule == "0 2 * * *" and schedule.job_name == "nightly_job"

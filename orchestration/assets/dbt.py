@@ -1,8 +1,15 @@
 """dbt models as assets, split as dbt materialises them:
 
-- ``kol_dbt_models``: seeds, views and full tables, unpartitioned: rebuilt when code changes;
-- ``kol_dbt_daily_marts``: incremental marts, partitioned by day, one dbt invocation
-  for a whole backfill range (single-run backfill policy).
+- ``kol_dbt_models``: seeds, views and full tables, rebuilt whole by each run;
+- ``kol_dbt_daily_marts``: incremental marts, rebuilt for the run's window of days only.
+
+Both are partitioned by day like the raw assets they read. The views in between gain
+nothing from partitions themselves, but Dagster's backfills only carry a date range
+through a chain of partitioned assets: with unpartitioned views between the raw
+assets and the marts, a backfill launched from the UI would never reach the marts.
+Both use a single-run backfill policy, so a backfill of any range costs one dbt
+invocation each, and share the ``duckdb_warehouse`` pool, because DuckDB allows
+one writing process at a time.
 """
 
 import json
@@ -29,15 +36,23 @@ class KolDbtTranslator(DagsterDbtTranslator):
         return f"dbt_{fqn[1]}" if dbt_resource_props.get("resource_type") == "model" and len(fqn) > 2 else "dbt_seeds"
 
 
+WAREHOUSE_POOL = "duckdb_warehouse"
+
+
 @dbt_assets(manifest=dbt_project.manifest_path, exclude=INCREMENTAL, dagster_dbt_translator=KolDbtTranslator(),
-            name="kol_dbt_models")
+            partitions_def=daily_partitions, backfill_policy=BackfillPolicy.single_run(),
+            name="kol_dbt_models", pool=WAREHOUSE_POOL)
 def kol_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+    # A backfill may build these models in several runs. dbt's default (eager) test
+    # selection would then also run the marts' relationships tests to dim_kol while the
+    # marts do not exist yet; "buildable" keeps tests whose parents this run builds.
+    # The marts' own run keeps eager selection, so those tests run there.
+    yield from dbt.cli(["build", "--indirect-selection", "buildable"], context=context).stream()
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, select=INCREMENTAL, dagster_dbt_translator=KolDbtTranslator(),
             partitions_def=daily_partitions, backfill_policy=BackfillPolicy.single_run(),
-            name="kol_dbt_daily_marts")
+            name="kol_dbt_daily_marts", pool=WAREHOUSE_POOL)
 def kol_dbt_daily_marts(context: AssetExecutionContext, dbt: DbtCliResource):
     window = context.partition_time_window
     dbt_vars = window_vars(window.start, window.end)
