@@ -56,20 +56,21 @@ def test_lineage_runs_from_raw_assets_through_staging_to_the_credibility_mart(de
 
 
 @pytest.mark.slow
-def test_materialising_two_partitions_twice_gives_identical_marts(defs, demo_api):
-    import os
-
+def test_materialising_two_partitions_twice_gives_identical_marts(defs, demo_api, tmp_path, monkeypatch):
     from orchestration.runs import mart_fingerprints, run_window
 
+    # A warehouse that does not exist yet: the first run must build everything from nothing.
+    warehouse = str(tmp_path / "fresh.duckdb")
+    monkeypatch.setenv("KOL_WAREHOUSE_PATH", warehouse)
     instance = DagsterInstance.ephemeral()
     first, last = date(2026, 11, 19), date(2026, 11, 20)
     run_window(defs, instance, first, last)
-    once = mart_fingerprints(os.environ["KOL_WAREHOUSE_PATH"])
+    once = mart_fingerprints(warehouse)
     run_window(defs, instance, first, last)
-    twice = mart_fingerprints(os.environ["KOL_WAREHOUSE_PATH"])
+    twice = mart_fingerprints(warehouse)
     assert once == twice
     for table, (rows, _) in once.items():
         assert rows > 0, f"{table} is empty"
-    with duckdb.connect(os.environ["KOL_WAREHOUSE_PATH"], read_only=True) as con:
+    with duckdb.connect(warehouse, read_only=True) as con:
         days = con.execute("select min(date_day), max(date_day) from fct_kol_credibility_daily").fetchone()
     assert days == (first, last)

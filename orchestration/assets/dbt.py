@@ -23,6 +23,10 @@ from orchestration.partitions import daily_partitions
 from orchestration.resources import dbt_project
 
 INCREMENTAL = "config.materialized:incremental"
+# Named positively rather than as "everything but incremental": dbt applies its
+# "buildable" test selection to --select only, and an --exclude would leave in the
+# tests that join these models to the not-yet-built incremental marts.
+REBUILT_WHOLE = "resource_type:seed config.materialized:view config.materialized:table"
 
 
 class KolDbtTranslator(DagsterDbtTranslator):
@@ -39,14 +43,14 @@ class KolDbtTranslator(DagsterDbtTranslator):
 WAREHOUSE_POOL = "duckdb_warehouse"
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, exclude=INCREMENTAL, dagster_dbt_translator=KolDbtTranslator(),
+@dbt_assets(manifest=dbt_project.manifest_path, select=REBUILT_WHOLE, dagster_dbt_translator=KolDbtTranslator(),
             partitions_def=daily_partitions, backfill_policy=BackfillPolicy.single_run(),
             name="kol_dbt_models", pool=WAREHOUSE_POOL)
 def kol_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     # A backfill may build these models in several runs. dbt's default (eager) test
     # selection would then also run the marts' relationships tests to dim_kol while the
-    # marts do not exist yet; "buildable" keeps tests whose parents this run builds.
-    # The marts' own run keeps eager selection, so those tests run there.
+    # marts do not exist yet; "buildable" keeps the tests whose parents this run builds.
+    # The marts' own step keeps eager selection, so those tests run there.
     yield from dbt.cli(["build", "--indirect-selection", "buildable"], context=context).stream()
 
 

@@ -1,45 +1,21 @@
-{%- set platforms = kol_lake_platforms() -%}
-
 with
 
-{% for platform in platforms %}
-{{ platform }}_profiles as (
-
-    select * from {{ ref('stg_' ~ platform ~ '__profiles') }}
-
-),
-
-{% endfor %}
-platform_regions as (
-
-    select * from {{ ref('platform_regions') }}
-
-),
-
-unioned as (
-
-    {% for platform in platforms %}
-    select
-        platform,
-        account_id,
-        snapshot_date,
-        handle,
-        followers,
-        following,
-        posts_count,
-        partition_date
-    from {{ platform }}_profiles
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-
-),
+{{ kol_union_platform_staging('profiles', [
+    'account_id',
+    'snapshot_date',
+    'handle',
+    'followers',
+    'following',
+    'posts_count',
+    'partition_date',
+]) }},
 
 final as (
 
     select
         {{ kol_make_key('unioned.platform', 'unioned.account_id') }} as account_key,
         unioned.platform,
-        platform_regions.region,
+        unioned.region,
         unioned.account_id,
         unioned.snapshot_date,
         unioned.handle,
@@ -49,8 +25,6 @@ final as (
         unioned.partition_date
 
     from unioned
-    left join platform_regions
-        on platform_regions.platform = unioned.platform
 
 )
 

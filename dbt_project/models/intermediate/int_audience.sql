@@ -1,42 +1,18 @@
-{%- set platforms = kol_lake_platforms() -%}
-
 with
 
-{% for platform in platforms %}
-{{ platform }}_audience as (
-
-    select * from {{ ref('stg_' ~ platform ~ '__audience') }}
-
-),
-
-{% endfor %}
-platform_regions as (
-
-    select * from {{ ref('platform_regions') }}
-
-),
-
-unioned as (
-
-    {% for platform in platforms %}
-    select
-        platform,
-        account_id,
-        follower_id,
-        snapshot_date,
-        follower_handle,
-        follower_followers,
-        follower_following,
-        follower_posts_count,
-        has_avatar,
-        bio_length,
-        follower_created_at,
-        partition_date
-    from {{ platform }}_audience
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-
-),
+{{ kol_union_platform_staging('audience', [
+    'account_id',
+    'follower_id',
+    'snapshot_date',
+    'follower_handle',
+    'follower_followers',
+    'follower_following',
+    'follower_posts_count',
+    'has_avatar',
+    'bio_length',
+    'follower_created_at',
+    'partition_date',
+]) }},
 
 final as (
 
@@ -44,7 +20,7 @@ final as (
         {{ kol_make_key('unioned.platform', 'unioned.account_id') }} as account_key,
         {{ kol_make_key('unioned.platform', 'unioned.follower_id') }} as follower_key,
         unioned.platform,
-        platform_regions.region,
+        unioned.region,
         unioned.account_id,
         unioned.follower_id,
         unioned.snapshot_date,
@@ -63,8 +39,6 @@ final as (
         unioned.partition_date
 
     from unioned
-    left join platform_regions
-        on platform_regions.platform = unioned.platform
 
 )
 

@@ -1,41 +1,17 @@
-{%- set platforms = kol_lake_platforms() -%}
-
 with
 
-{% for platform in platforms %}
-{{ platform }}_comments as (
-
-    select * from {{ ref('stg_' ~ platform ~ '__comments') }}
-
-),
-
-{% endfor %}
-platform_regions as (
-
-    select * from {{ ref('platform_regions') }}
-
-),
-
-unioned as (
-
-    {% for platform in platforms %}
-    select
-        platform,
-        comment_id,
-        post_id,
-        account_id,
-        commenter_id,
-        commenter_handle,
-        commented_at,
-        commented_date,
-        comment_text,
-        parent_comment_id,
-        partition_date
-    from {{ platform }}_comments
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-
-),
+{{ kol_union_platform_staging('comments', [
+    'comment_id',
+    'post_id',
+    'account_id',
+    'commenter_id',
+    'commenter_handle',
+    'commented_at',
+    'commented_date',
+    'comment_text',
+    'parent_comment_id',
+    'partition_date',
+]) }},
 
 final as (
 
@@ -48,7 +24,7 @@ final as (
                 then {{ kol_make_key('unioned.platform', 'unioned.parent_comment_id') }}
         end as parent_comment_key,
         unioned.platform,
-        platform_regions.region,
+        unioned.region,
         unioned.comment_id,
         unioned.post_id,
         unioned.account_id,
@@ -65,8 +41,6 @@ final as (
         unioned.partition_date
 
     from unioned
-    left join platform_regions
-        on platform_regions.platform = unioned.platform
 
 )
 

@@ -1,8 +1,9 @@
 {#-
     int_comment_events plus, for each follower comment, whether and when the creator
     replied to it. The reply lookup spans every landed day, so this view is for analysis;
-    the incremental marts do the same join on int_comment_events bounded to their window
-    (a join inside a view stops the warehouse from pruning the lake's partitions).
+    the incremental marts do the same lookup (kol_creator_reply_ctes) on int_comment_events
+    bounded to their window (a join inside a view stops the warehouse from pruning the
+    lake's partitions).
 -#}
 with
 
@@ -12,35 +13,7 @@ comment_events as (
 
 ),
 
-follower_comments as (
-
-    select * from comment_events
-    where is_follower_comment
-
-),
-
-creator_replies as (
-
-    select * from comment_events
-    where is_creator_reply
-
-),
-
-first_creator_replies as (
-
-    select
-        follower_comments.comment_key,
-        min(creator_replies.commented_at) as first_creator_reply_at,
-        count(*) as creator_reply_count
-
-    from follower_comments
-    inner join creator_replies
-        on creator_replies.parent_comment_key = follower_comments.comment_key
-        and creator_replies.account_key = follower_comments.account_key
-
-    group by follower_comments.comment_key
-
-),
+{{ kol_creator_reply_ctes('comment_events') }},
 
 final as (
 

@@ -137,34 +137,8 @@ latest_posts as (
 
 -- conversation --------------------------------------------------------------------------
 
-follower_comments as (
-
-    select * from comment_events
-    where is_follower_comment
-
-),
-
-creator_replies as (
-
-    select * from comment_events
-    where is_creator_reply
-
-),
-
-first_creator_replies as (
-
-    select
-        follower_comments.comment_key,
-        min(creator_replies.commented_at) as first_creator_reply_at
-
-    from follower_comments
-    inner join creator_replies
-        on creator_replies.parent_comment_key = follower_comments.comment_key
-        and creator_replies.account_key = follower_comments.account_key
-
-    group by follower_comments.comment_key
-
-),
+-- follower_comments, creator_replies and first_creator_replies, on the window's events
+{{ kol_creator_reply_ctes('comment_events') }},
 
 follower_comments_replied as (
 
@@ -230,9 +204,9 @@ trailing_reciprocity as (
     from account_days
     inner join follower_comments_replied
         on follower_comments_replied.account_key = account_days.account_key
-        and follower_comments_replied.commented_date
-            between {{ kol_add_days('account_days.date_day', -trailing_lookback) }}
-            and account_days.date_day
+        and {{ kol_in_trailing_window(
+            'follower_comments_replied.commented_date', 'account_days.date_day', trailing_lookback
+        ) }}
 
     group by account_days.account_key, account_days.date_day
 
@@ -269,24 +243,14 @@ final as (
             as median_reply_latency_hours_trailing
 
     from account_days
-    left join posts_published
-        on posts_published.account_key = account_days.account_key
-        and posts_published.date_day = account_days.date_day
-    left join tracked_posts
-        on tracked_posts.account_key = account_days.account_key
-        and tracked_posts.date_day = account_days.date_day
-    left join latest_posts
-        on latest_posts.account_key = account_days.account_key
-        and latest_posts.date_day = account_days.date_day
-    left join daily_follower_comments
-        on daily_follower_comments.account_key = account_days.account_key
-        and daily_follower_comments.date_day = account_days.date_day
-    left join daily_creator_replies
-        on daily_creator_replies.account_key = account_days.account_key
-        and daily_creator_replies.date_day = account_days.date_day
-    left join trailing_reciprocity
-        on trailing_reciprocity.account_key = account_days.account_key
-        and trailing_reciprocity.date_day = account_days.date_day
+    {{- kol_left_join_daily('account_days', [
+        'posts_published',
+        'tracked_posts',
+        'latest_posts',
+        'daily_follower_comments',
+        'daily_creator_replies',
+        'trailing_reciprocity',
+    ]) }}
 
 )
 

@@ -22,6 +22,7 @@
 {%- set snapshot_lookback = [flag_lookback + max_snapshot_gap_days, 7] | max -%}
 {%- set gain_lookback = flag_lookback + baseline_days -%}
 {%- set metric_lookback = gain_lookback + 1 -%}
+{%- set previous_snapshot_columns = ['snapshot_date', 'followers', 'following'] -%}
 
 with
 
@@ -87,15 +88,11 @@ snapshot_changes as (
 
     select
         account_snapshots.*,
-        lag(snapshot_date) over (
+        {%- for column in previous_snapshot_columns %}
+        lag({{ column }}) over (
             partition by account_key order by snapshot_date
-        ) as lag_snapshot_date,
-        lag(followers) over (
-            partition by account_key order by snapshot_date
-        ) as lag_followers,
-        lag(following) over (
-            partition by account_key order by snapshot_date
-        ) as lag_following
+        ) as lag_{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
 
     from account_snapshots
 
@@ -114,18 +111,12 @@ daily_changes as (
         followers,
         following,
         posts_count,
+        {%- for column in previous_snapshot_columns %}
         case
             when {{ kol_days_between('lag_snapshot_date', 'snapshot_date') }} <= {{ max_snapshot_gap_days }}
-                then lag_snapshot_date
-        end as previous_snapshot_date,
-        case
-            when {{ kol_days_between('lag_snapshot_date', 'snapshot_date') }} <= {{ max_snapshot_gap_days }}
-                then lag_followers
-        end as previous_followers,
-        case
-            when {{ kol_days_between('lag_snapshot_date', 'snapshot_date') }} <= {{ max_snapshot_gap_days }}
-                then lag_following
-        end as previous_following
+                then lag_{{ column }}
+        end as previous_{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
 
     from snapshot_changes
     where snapshot_date >= {{ kol_window_start(flag_lookback) }}
@@ -143,9 +134,11 @@ engagement_baseline as (
     from daily_changes
     inner join account_engagement_gained
         on account_engagement_gained.account_key = daily_changes.account_key
-        and account_engagement_gained.snapshot_date
-            between {{ kol_add_days('daily_changes.snapshot_date', -baseline_days) }}
-            and {{ kol_add_days('daily_changes.snapshot_date', -1) }}
+        -- the baseline_days before the day, not the day itself
+        and {{ kol_in_trailing_window(
+            'account_engagement_gained.snapshot_date', 'daily_changes.snapshot_date', baseline_days,
+            through_days_back=1
+        ) }}
 
     group by daily_changes.account_key, daily_changes.snapshot_date
 
@@ -165,12 +158,10 @@ growth_signals as (
             as engagement_gained_baseline
 
     from daily_changes
-    left join account_engagement_gained
-        on account_engagement_gained.account_key = daily_changes.account_key
-        and account_engagement_gained.snapshot_date = daily_changes.snapshot_date
-    left join engagement_baseline
-        on engagement_baseline.account_key = daily_changes.account_key
-        and engagement_baseline.snapshot_date = daily_changes.snapshot_date
+    {{- kol_left_join_daily('daily_changes', [
+        'account_engagement_gained',
+        'engagement_baseline',
+    ], day_column='snapshot_date') }}
 
 ),
 
@@ -219,9 +210,7 @@ trailing_suspicious as (
     inner join flagged as earlier
         on earlier.account_key = window_days.account_key
         and earlier.is_suspicious_growth
-        and earlier.snapshot_date
-            between {{ kol_add_days('window_days.snapshot_date', -flag_lookback) }}
-            and window_days.snapshot_date
+        and {{ kol_in_trailing_window('earlier.snapshot_date', 'window_days.snapshot_date', flag_lookback) }}
 
     group by window_days.account_key, window_days.snapshot_date
 
@@ -264,9 +253,7 @@ final as (
     left join week_ago
         on week_ago.account_key = window_days.account_key
         and week_ago.snapshot_date = {{ kol_add_days('window_days.snapshot_date', -7) }}
-    left join trailing_suspicious
-        on trailing_suspicious.account_key = window_days.account_key
-        and trailing_suspicious.snapshot_date = window_days.snapshot_date
+    {{- kol_left_join_daily('window_days', ['trailing_suspicious'], day_column='snapshot_date') }}
 
 )
 

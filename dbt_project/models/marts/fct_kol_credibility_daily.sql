@@ -109,9 +109,7 @@ audience_trailing as (
     from followers_daily
     inner join audience_daily
         on audience_daily.account_key = followers_daily.account_key
-        and audience_daily.snapshot_date
-            between {{ kol_add_days('followers_daily.date_day', -trailing_lookback) }}
-            and followers_daily.date_day
+        and {{ kol_in_trailing_window('audience_daily.snapshot_date', 'followers_daily.date_day', trailing_lookback) }}
 
     group by followers_daily.account_key, followers_daily.date_day
 
@@ -136,12 +134,7 @@ inputs as (
             as audience_real_share_trailing
 
     from followers_daily
-    left join interactions_daily
-        on interactions_daily.account_key = followers_daily.account_key
-        and interactions_daily.date_day = followers_daily.date_day
-    left join audience_trailing
-        on audience_trailing.account_key = followers_daily.account_key
-        and audience_trailing.date_day = followers_daily.date_day
+    {{- kol_left_join_daily('followers_daily', ['interactions_daily', 'audience_trailing']) }}
 
 ),
 
