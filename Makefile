@@ -24,7 +24,7 @@ $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
 
 setup: $(BIN)/.installed $(DAGSTER_HOME)/dagster.yaml ## Create .venv with the pinned dependencies
 
-demo: setup ## Set up, start the demo export API and materialise the last $(DAYS) days through Dagster
+demo: setup ## Set up, start the demo export API and materialise the last 14 days (DAYS=n) through Dagster
 	$(BIN)/python -m orchestration.demo --days $(DAYS)
 
 dev: setup ## Open the Dagster UI (http://127.0.0.1:3000) with the demo export API running
@@ -33,7 +33,7 @@ dev: setup ## Open the Dagster UI (http://127.0.0.1:3000) with the demo export A
 test: setup ## Run the whole test suite
 	$(BIN)/pytest
 
-demo-api: setup ## Serve the demo export API alone on port $${KOL_DEMO_PORT:-8765}
+demo-api: setup ## Serve the demo export API alone (KOL_DEMO_PORT, default 8765; faults: KOL_DEMO_FAULTS)
 	$(BIN)/python -m ingestion.demo.server
 
 dbt-parse: setup ## Parse the dbt project (writes dbt_project/target/manifest.json)

@@ -46,10 +46,6 @@ class PlatformSettings:
     timeout_s: float = 10.0
     retries: int = 4
 
-    @property
-    def is_demo(self) -> bool:
-        return self.base_url.startswith(f"http://127.0.0.1:{demo_port()}/")
-
 
 def platform_settings(platform: str) -> PlatformSettings:
     prefix = f"KOL_{platform.upper()}_"

@@ -11,10 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from ingestion.demo.world import World
+from ingestion.platforms.base import EXPORT_DATE_PARAM
 
-# The demo export API's only addition to the real platforms' parameters: the day
-# whose end the export describes. Real platforms always answer "as of now".
-EXPORT_DATE_PARAM = "export_date"
 
 
 @dataclass

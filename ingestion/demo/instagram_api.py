@@ -156,6 +156,11 @@ def handle(api: Platform, req: Request) -> Response:
             return Response(200, _paged(req, [_follower(f) for f in api.world.audience_sample(kol, day)], 50))
         raise BadRequest(400, 100, f"Tried accessing nonexisting field ({edge}) on node type ({kind})")
     except BadRequest as e:
-        trace = hashlib.blake2b(req.path.encode(), digest_size=8).hexdigest()
-        return Response(e.status, {"error": {"message": e.message, "type": "OAuthException", "code": e.code,
-                                             "fbtrace_id": trace}})
+        return Response(e.status, error_envelope(req, e.code, e.message))
+
+
+def error_envelope(req: Request, code: int, message: str, **extra: object) -> dict:
+    """Graph's error body (``extra``: e.g. ``error_subcode``, ``is_transient``); the fault
+    injector (``faults.py``) renders its faults with it too."""
+    trace = hashlib.blake2b(req.path.encode(), digest_size=8).hexdigest()
+    return {"error": {"message": message, "type": "OAuthException", "code": code, **extra, "fbtrace_id": trace}}

@@ -5,6 +5,20 @@
 serves ``/weibo/2/...`` and ``/instagram/v21.0/...``. Tokens are the same
 environment variables the connectors read (``KOL_WEIBO_ACCESS_TOKEN``, ...), so a
 demo run and the server agree without a token ever being written down twice.
+
+Faults on demand (``ingestion/demo/faults.py`` documents each mode): the server can
+play a hostile platform, per platform, with a probability per mode and a seed that
+makes the sequence reproducible::
+
+    python -m ingestion.demo.server --fault-seed 7 --faults "weibo:http_429=0.1,retry_after=0;instagram:expired_token=1"
+    KOL_DEMO_FAULTS="weibo:server_error=0.05,burst=3" python -m ingestion.demo.server
+
+Modes: http_429, throttle_in_200, server_error, slow, truncated, expired_token,
+duplicate_items, schema_drift. Parameters: retry_after (seconds), burst (requests),
+delay (seconds), throttle_code, drift (new_field+string_count+missing_field).
+``KOL_DEMO_FAULTS`` and ``KOL_DEMO_FAULT_SEED`` are the flags' defaults; in-process,
+pass ``DemoExportServer(faults=FaultConfig.parse(...))`` and read
+``server.faults_injected``. Without faults the server answers every request correctly.
 """
 from __future__ import annotations
 
@@ -18,6 +32,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from ingestion.demo import instagram_api, weibo_api
 from ingestion.demo.api_common import Platform, Request, Response
+from ingestion.demo.faults import (
+    ENV_FAULTS, ENV_SEED, FaultConfig, FaultConfigError, FaultInjector, RawResponse, parse_seed,
+)
 from ingestion.demo.world import World, default_world
 from ingestion.settings import platform_settings
 
@@ -48,17 +65,26 @@ class _Handler(BaseHTTPRequestHandler):
             base_url=f"http://{host}/{platform}",
         )
         self.server.requests_served += 1
-        self._send(handler(self.server.platforms[platform], req))
+        api = self.server.platforms[platform]
+        faults = self.server.faults
+        if faults is None:
+            self._send(handler(api, req))
+        else:
+            self._send(faults.serve(platform, req, lambda: handler(api, req)))
 
-    def _send(self, resp: Response) -> None:
+    def _send(self, resp: Response | RawResponse) -> None:
         payload = resp.encode()
-        self.send_response(resp.status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        for k, v in resp.headers.items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(payload)
+        try:
+            self.send_response(resp.status)
+            self.send_header("Content-Type", getattr(resp, "content_type", "application/json; charset=utf-8"))
+            self.send_header("Content-Length", str(len(payload)))
+            for k, v in resp.headers.items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up (e.g. timed out on a slow answer): nothing left to tell it.
+            self.close_connection = True
 
     def log_message(self, fmt: str, *args: object) -> None:
         # Request lines carry access_token query parameters: never log them.
@@ -69,18 +95,25 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     platforms: dict[str, Platform]
     requests_served: int = 0
+    faults: FaultInjector | None = None
 
 
 class DemoExportServer:
     """Runs the demo API in a background thread; use as a context manager."""
 
     def __init__(self, world: World | None = None, host: str = "127.0.0.1", port: int = 0,
-                 tokens: dict[str, str] | None = None):
+                 tokens: dict[str, str] | None = None, faults: FaultConfig | None = None):
         world = world or default_world()
         tokens = tokens or {p: platform_settings(p).token for p in HANDLERS}
+        if faults is not None and not set(faults.platforms) <= set(HANDLERS):
+            raise FaultConfigError(f"faults for {sorted(set(faults.platforms) - set(HANDLERS))}, "
+                                   f"which this server does not serve; it serves {sorted(HANDLERS)}")
         self._httpd = _Server((host, port), _Handler)
         self._httpd.platforms = {p: Platform(world=world, token=tokens[p]) for p in HANDLERS}
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="demo-export-api", daemon=True)
+        self._httpd.faults = FaultInjector(faults) if faults is not None and faults.platforms else None
+        # A short poll interval makes stop() quick; serving itself does not poll.
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="demo-export-api", daemon=True)
 
     @property
     def url(self) -> str:
@@ -90,6 +123,11 @@ class DemoExportServer:
     @property
     def requests_served(self) -> int:
         return self._httpd.requests_served
+
+    @property
+    def faults_injected(self) -> dict[str, dict[str, int]]:
+        """Faults applied so far, ``{platform: {mode: count}}``; empty without faults."""
+        return self._httpd.faults.injected if self._httpd.faults is not None else {}
 
     def base_url(self, platform: str) -> str:
         return f"{self.url}/{platform}"
@@ -113,9 +151,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("KOL_DEMO_PORT", "8765")))
+    parser.add_argument("--faults", default=os.environ.get(ENV_FAULTS, ""), metavar="SPEC",
+                        help=f"faults to inject, e.g. 'weibo:http_429=0.1,server_error=0.05;instagram:expired_token=1' "
+                             f"(default: ${ENV_FAULTS}; see ingestion/demo/faults.py)")
+    parser.add_argument("--fault-seed", default=os.environ.get(ENV_SEED, "0"), metavar="N",
+                        help=f"seed of the fault sequence (default: ${ENV_SEED} or 0)")
     args = parser.parse_args()
-    server = DemoExportServer(host=args.host, port=args.port).start()
+    try:
+        faults = FaultConfig.parse(args.faults, seed=parse_seed(args.fault_seed)) if args.faults.strip() else None
+    except FaultConfigError as exc:
+        parser.error(str(exc))
+    server = DemoExportServer(host=args.host, port=args.port, faults=faults).start()
     print(f"demo export API listening on {server.url} (platforms: {', '.join(HANDLERS)})", flush=True)
+    if faults is not None:
+        print(f"injecting faults (seed {faults.seed}): {faults}", flush=True)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())

@@ -165,4 +165,9 @@ def handle(api: Platform, req: Request) -> Response:
                                   "total_number": api.world.followers_on(kol, day)})
         raise BadRequest(404, 10014, "Permission denied for this api")
     except BadRequest as e:
-        return Response(e.status, {"request": "/" + req.path.lstrip("/"), "error_code": str(e.code), "error": e.message})
+        return Response(e.status, error_envelope(req, e.code, e.message))
+
+
+def error_envelope(req: Request, code: int, message: str) -> dict:
+    """Weibo's error body; the fault injector (``faults.py``) renders its faults with it too."""
+    return {"request": "/" + req.path.lstrip("/"), "error_code": str(code), "error": message}

@@ -14,6 +14,10 @@ from ingestion.schemas import ENTITIES
 
 TRACKING_DAYS = 7  # how long after publication a post's counters are snapshotted daily
 
+# The day whose end an export describes. Real platforms answer only "as of now" and
+# ignore the parameter; the demo export API serves any finished day with it.
+EXPORT_DATE_PARAM = "export_date"
+
 
 @dataclass
 class RawRecord:

@@ -15,7 +15,7 @@ one writing process at a time.
 import json
 from typing import Any, Mapping, Optional
 
-from dagster import AssetExecutionContext, AssetKey, BackfillPolicy
+from dagster import AssetExecutionContext, BackfillPolicy
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.dbt_vars import window_vars
@@ -30,9 +30,8 @@ REBUILT_WHOLE = "resource_type:seed config.materialized:view config.materialized
 
 
 class KolDbtTranslator(DagsterDbtTranslator):
-    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
-        # Sources carry meta.dagster.asset_key = ["raw", platform, entity], the ingestion assets' keys.
-        return super().get_asset_key(dbt_resource_props)
+    """Sources map to the ingestion assets through their meta.dagster.asset_key
+    (["raw", platform, entity]); models are grouped by their dbt layer."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> Optional[str]:
         fqn = dbt_resource_props.get("fqn") or []

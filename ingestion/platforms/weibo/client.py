@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from ingestion.demo.api_common import EXPORT_DATE_PARAM
 from ingestion.http import PlatformError, PlatformHttp
-from ingestion.platforms.base import RawDay, RawRecord, day_bounds, tracking_window_start
+from ingestion.platforms.base import EXPORT_DATE_PARAM, RawDay, RawRecord, day_bounds, tracking_window_start
 from ingestion.platforms.weibo.normalize import parse_weibo_time
 
 PAGE_SIZE = 100  # Weibo's maximum `count`

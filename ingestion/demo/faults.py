@@ -1,0 +1,518 @@
+"""Faults on demand for the demo export API: a hostile platform, reproducible by seed.
+
+The demo platforms answer every request correctly; real ones do not. This layer
+sits between the HTTP server and a platform's handler and, per platform and with
+a probability per mode, turns an answer into one of the failures the real
+platforms produce (see ``shared/platforms.md``), in that platform's own words.
+
+Modes
+-----
+``http_429``
+    HTTP 429 with ``Retry-After: <retry_after>`` (any whole number of seconds,
+    ``0`` and hours included) and the platform's throttle body: Weibo
+    ``{"request", "error_code": "10023", "error": "User requests out of rate limit"}``,
+    Instagram ``{"error": {"message": "(#4) Application request limit reached",
+    "type": "OAuthException", "code": 4, "is_transient": true, "fbtrace_id"}}`` plus
+    an ``X-App-Usage`` header at 100 %.
+``throttle_in_200``
+    The platform's throttle error inside an HTTP 200 body. The code is
+    ``throttle_code``: Weibo 10022 (per IP), 10023 (per user, the default) or
+    10024 (per user and API); Instagram 17 (user limit, the default) or 4 (app limit).
+``server_error``
+    A burst of ``burst`` consecutive failing requests on that platform (the one
+    that triggers it and the next ``burst - 1``), each HTTP 500, 502 or 503 (chosen
+    by seed). 500 carries the platform's transient error (Weibo 10001 "System
+    error", Instagram code 2 with ``is_transient``); 502 and 503 carry the HTML page
+    of the gateway in front of the API, as real outages do.
+``slow``
+    Waits ``delay`` seconds before answering (then answers, possibly with another
+    fault), so that client time-outs fire.
+``truncated``
+    An HTTP 200 whose JSON body is cut in the middle (at a character boundary, so
+    the body is valid UTF-8); ``Content-Length`` is that of the cut body, so the
+    client sees a JSON error, not a socket error.
+``expired_token``
+    HTTP 400 with the platform's expired-token error: Weibo 21327
+    ``expired_token``; Instagram ``OAuthException`` code 190, ``error_subcode`` 463,
+    with a ``WWW-Authenticate`` header.
+``duplicate_items``
+    A list page repeats an item: the last item of the previous page (the page whose
+    next cursor this request carries: Weibo ``max_id``'s inclusive overlap and a
+    follower list's ``cursor``, Instagram ``after``) comes first again; on a first
+    page, or one whose predecessor this server did not serve, the page's first
+    item appears twice. Paging cursors are left alone, so no item goes missing.
+``schema_drift``
+    Every item of the answer (or the single object, e.g. a profile) drifts, in the
+    ways listed in ``drift`` (default all three, joined by ``+``):
+    ``new_field`` (Weibo ``region_name``, Instagram ``is_shared_to_feed``),
+    ``string_count`` (Weibo ``attitudes_count`` / ``followers_count`` as display
+    strings such as ``"1.2万"``, Instagram ``like_count`` / ``followers_count`` as
+    ``"12345"``) and ``missing_field`` (the first present of Weibo ``pic_urls``,
+    ``source``, ``description``, ``profile_image_url``; Instagram ``caption``,
+    ``permalink``, ``from``, ``biography``, ``profile_picture_url`` is dropped).
+
+Several modes can fire on one request. ``server_error`` wins over
+``expired_token``, which wins over ``http_429``, which wins over
+``throttle_in_200``; those four answer without asking the platform. Otherwise the
+platform answers, and on an HTTP 200 ``duplicate_items``, ``schema_drift`` and
+``truncated`` apply in that order. ``slow`` delays any of these. Only faults that
+were actually applied are counted (``FaultInjector.injected``, exposed as
+``DemoExportServer.faults_injected``).
+
+Reproducibility
+---------------
+Each platform numbers its requests 0, 1, 2, ... Whether mode M fires on request n
+of platform P is ``blake2b(seed, P, n, M) < probability``: no global random state,
+and one mode's probability does not move another mode's draws. The same config,
+seed and sequence of requests give the same faults (concurrent clients make the
+sequence itself depend on arrival order).
+
+Syntax (``--faults`` on the server CLI, ``KOL_DEMO_FAULTS`` in the environment)
+------------------------------------------------------------------------------
+::
+
+    weibo:http_429=0.1,server_error=0.05,burst=3;instagram:expired_token=1
+
+Sections separated by ``;``, one per platform (``weibo``, ``instagram``); inside a
+section ``name=value`` pairs separated by ``,``. A mode takes a probability from 0
+to 1 (a bare mode name means 1). Parameters: ``retry_after`` (whole seconds,
+default 1), ``burst`` (requests, default 1), ``delay`` (seconds, default 2),
+``throttle_code`` (see ``throttle_in_200``) and ``drift`` (e.g.
+``new_field+string_count``). The seed comes from ``--fault-seed`` or
+``KOL_DEMO_FAULT_SEED`` (default 0). Unknown platforms, modes or parameters are
+errors that name the valid ones.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import threading
+import time
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Mapping
+
+from ingestion.demo import instagram_api, weibo_api
+from ingestion.demo.api_common import Request, Response
+
+MODES = ("http_429", "throttle_in_200", "server_error", "slow", "truncated", "expired_token",
+         "duplicate_items", "schema_drift")
+DRIFT_KINDS = ("new_field", "string_count", "missing_field")
+PARAMS = ("retry_after", "burst", "delay", "throttle_code", "drift")
+ENV_FAULTS = "KOL_DEMO_FAULTS"
+ENV_SEED = "KOL_DEMO_FAULT_SEED"
+
+# Terminal faults answer instead of the platform; the first that fires wins.
+_TERMINAL = ("server_error", "expired_token", "http_429", "throttle_in_200")
+_JSON = "application/json; charset=utf-8"
+_GATEWAY_PAGE = ("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
+                 "<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+
+
+class FaultConfigError(ValueError):
+    """A fault configuration that names something that does not exist or is out of range."""
+
+
+# --------------------------------------------------------------------------- platform dialects
+
+def _weibo_display(n: int) -> str:
+    # Weibo's display strings: 12345 -> "1.2万", 123456789 -> "1.2亿".
+    for unit, size in (("亿", 100_000_000), ("万", 10_000)):
+        if n >= size:
+            return f"{n / size:.1f}".removesuffix(".0") + unit
+    return str(n)
+
+
+@dataclass(frozen=True)
+class _Dialect:
+    envelope: Callable[..., dict]  # (req, code, message, **extra) -> body
+    throttle_codes: Mapping[int, str]
+    default_throttle: int
+    http_429: tuple[int, str, dict]  # code, message, extra fields
+    transient: tuple[int, str, dict]
+    expired: tuple[int, str, dict]
+    list_keys: tuple[str, ...]
+    cursor_params: tuple[str, ...]
+    new_field: tuple[str, object]
+    count_fields: tuple[str, ...]
+    display_count: Callable[[int], str]
+    optional_fields: tuple[str, ...]
+    throttle_headers: Mapping[str, str] = field(default_factory=dict)
+
+    def next_cursor(self, body: dict) -> str | None:
+        if "next_cursor" in body:  # Weibo: 0 at the end
+            return str(body["next_cursor"]) if body["next_cursor"] else None
+        paging = body.get("paging") or {}
+        if "next" in paging:  # Graph: no next on the last page
+            return str(paging.get("cursors", {}).get("after") or "") or None
+        return None
+
+
+def _weibo_envelope(req: Request, code: int, message: str, **_: object) -> dict:
+    return weibo_api.error_envelope(req, code, message)
+
+
+DIALECTS: dict[str, _Dialect] = {
+    "weibo": _Dialect(
+        envelope=_weibo_envelope,
+        throttle_codes={10022: "IP requests out of rate limit", 10023: "User requests out of rate limit",
+                        10024: "User requests for this api out of rate limit"},
+        default_throttle=10023,
+        http_429=(10023, "User requests out of rate limit", {}),
+        transient=(10001, "System error", {}),
+        expired=(21327, "expired_token", {}),
+        list_keys=("statuses", "comments", "users"),
+        cursor_params=("max_id", "cursor"),
+        new_field=("region_name", "发布于 北京"),
+        count_fields=("attitudes_count", "followers_count"),
+        display_count=_weibo_display,
+        optional_fields=("pic_urls", "source", "description", "profile_image_url"),
+    ),
+    "instagram": _Dialect(
+        envelope=instagram_api.error_envelope,
+        throttle_codes={4: "(#4) Application request limit reached", 17: "(#17) User request limit reached"},
+        default_throttle=17,
+        http_429=(4, "(#4) Application request limit reached", {"is_transient": True}),
+        transient=(2, "An unexpected error has occurred. Please retry your request later.", {"is_transient": True}),
+        expired=(190, "Error validating access token: Session has expired on {expired}. The current time is {now}.",
+                 {"error_subcode": 463}),
+        list_keys=("data",),
+        cursor_params=("after",),
+        new_field=("is_shared_to_feed", True),
+        count_fields=("like_count", "followers_count"),
+        display_count=str,
+        optional_fields=("caption", "permalink", "from", "biography", "profile_picture_url"),
+        throttle_headers={"X-App-Usage": json.dumps({"call_count": 100, "total_cputime": 100, "total_time": 100})},
+    ),
+}
+PLATFORMS = tuple(DIALECTS)
+
+
+# --------------------------------------------------------------------------- configuration
+
+@dataclass(frozen=True)
+class PlatformFaults:
+    """One platform's faults: mode -> probability, and the modes' parameters."""
+
+    modes: Mapping[str, float] = field(default_factory=dict)
+    retry_after: int = 1  # seconds, for http_429 (0 and hours allowed)
+    burst: int = 1  # consecutive failing requests per server_error
+    delay: float = 2.0  # seconds, for slow
+    throttle_code: int | None = None  # for throttle_in_200; None: the platform's default
+    drift: tuple[str, ...] = DRIFT_KINDS  # what schema_drift changes
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.modes) - set(MODES))
+        if unknown:
+            raise FaultConfigError(f"unknown fault mode {', '.join(map(repr, unknown))}; "
+                                   f"valid modes: {', '.join(MODES)}")
+        for mode, p in self.modes.items():
+            if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+                raise FaultConfigError(f"probability of {mode} must be a number from 0 to 1, got {p!r}")
+        object.__setattr__(self, "modes", {m: float(self.modes[m]) for m in MODES if m in self.modes})
+        if isinstance(self.retry_after, bool) or not isinstance(self.retry_after, int) or self.retry_after < 0:
+            raise FaultConfigError(f"retry_after must be a whole number of seconds >= 0, got {self.retry_after!r}")
+        if isinstance(self.burst, bool) or not isinstance(self.burst, int) or self.burst < 1:
+            raise FaultConfigError(f"burst must be a whole number of requests >= 1, got {self.burst!r}")
+        if isinstance(self.delay, bool) or not isinstance(self.delay, (int, float)) or self.delay < 0:
+            raise FaultConfigError(f"delay must be a number of seconds >= 0, got {self.delay!r}")
+        drift = (self.drift,) if isinstance(self.drift, str) else tuple(self.drift)
+        bad = [d for d in drift if d not in DRIFT_KINDS]
+        if bad or not drift:
+            raise FaultConfigError(f"unknown drift {', '.join(map(repr, bad)) or '(none)'}; "
+                                   f"valid: {', '.join(DRIFT_KINDS)} (join several with +)")
+        object.__setattr__(self, "drift", tuple(d for d in DRIFT_KINDS if d in drift))
+
+
+@dataclass(frozen=True)
+class FaultConfig:
+    """Faults per platform, plus the seed that makes their sequence reproducible.
+
+    ``FaultConfig({"weibo": PlatformFaults({"http_429": 0.1}, retry_after=0)}, seed=7)``;
+    a plain ``{mode: probability}`` dict is accepted in place of ``PlatformFaults``.
+    """
+
+    platforms: Mapping[str, PlatformFaults] = field(default_factory=dict)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.platforms) - set(PLATFORMS))
+        if unknown:
+            raise FaultConfigError(f"unknown platform {', '.join(map(repr, unknown))}; "
+                                   f"valid platforms: {', '.join(PLATFORMS)}")
+        platforms = {}
+        for name, faults in self.platforms.items():
+            if not isinstance(faults, PlatformFaults):
+                faults = PlatformFaults(dict(faults))
+            codes = DIALECTS[name].throttle_codes
+            if faults.throttle_code is not None and faults.throttle_code not in codes:
+                raise FaultConfigError(f"throttle_code {faults.throttle_code!r} is not a {name} throttle; "
+                                       f"valid: {', '.join(map(str, codes))}")
+            platforms[name] = faults
+        object.__setattr__(self, "platforms", platforms)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise FaultConfigError(f"seed must be an integer, got {self.seed!r}")
+
+    @classmethod
+    def parse(cls, text: str, seed: int = 0) -> "FaultConfig":
+        """Parse the compact syntax, e.g. ``weibo:http_429=0.1,retry_after=0;instagram:expired_token=1``."""
+        platforms: dict[str, PlatformFaults] = {}
+        for section in (s.strip() for s in text.split(";")):
+            if not section:
+                continue
+            name, colon, body = section.partition(":")
+            name = name.strip()
+            if not colon:
+                raise FaultConfigError(f"fault section {section!r} must look like <platform>:<mode>=<probability>,...; "
+                                       f"valid platforms: {', '.join(PLATFORMS)}")
+            if name not in PLATFORMS:
+                raise FaultConfigError(f"unknown platform {name!r}; valid platforms: {', '.join(PLATFORMS)}")
+            if name in platforms:
+                raise FaultConfigError(f"platform {name!r} appears twice; give each platform one section")
+            modes: dict[str, float] = {}
+            params: dict[str, object] = {}
+            for entry in (e.strip() for e in body.split(",")):
+                if not entry:
+                    continue
+                key, eq, value = (part.strip() for part in entry.partition("="))
+                if key in MODES:
+                    modes[key] = _number(key, value, float) if eq else 1.0
+                elif key in PARAMS:
+                    if not eq or not value:
+                        raise FaultConfigError(f"parameter {key} needs a value ({key}=...)")
+                    params[key] = (tuple(value.split("+")) if key == "drift"
+                                   else _number(key, value, float if key == "delay" else int))
+                else:
+                    raise FaultConfigError(f"unknown fault mode or parameter {key!r} for {name}; "
+                                           f"valid modes: {', '.join(MODES)}; parameters: {', '.join(PARAMS)}")
+            platforms[name] = PlatformFaults(modes, **params)
+        return cls(platforms, seed=seed)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> "FaultConfig | None":
+        """``KOL_DEMO_FAULTS`` (and ``KOL_DEMO_FAULT_SEED``), or None when no faults are set."""
+        text = environ.get(ENV_FAULTS, "").strip()
+        if not text:
+            return None
+        return cls.parse(text, seed=parse_seed(environ.get(ENV_SEED, "0")))
+
+    def __str__(self) -> str:
+        sections = []
+        for name, f in self.platforms.items():
+            parts = [f"{m}={p:g}" for m, p in f.modes.items()]
+            defaults = PlatformFaults()
+            for param in PARAMS:
+                value = getattr(f, param)
+                if value != getattr(defaults, param):
+                    parts.append(f"{param}={'+'.join(value) if param == 'drift' else value}")
+            sections.append(f"{name}:{','.join(parts)}")
+        return ";".join(sections)
+
+    @property
+    def active(self) -> bool:
+        return any(p > 0 for f in self.platforms.values() for p in f.modes.values())
+
+
+def _number(key: str, value: str, kind: type) -> float | int:
+    try:
+        return kind(value)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise FaultConfigError(f"{key} must be {what}, got {value!r}") from None
+
+
+def parse_seed(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise FaultConfigError(f"fault seed must be an integer, got {text!r}") from None
+
+
+# --------------------------------------------------------------------------- injection
+
+@dataclass
+class RawResponse:
+    """An answer the platform handlers never give: bytes as they are, any content type."""
+
+    status: int
+    payload: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = _JSON
+
+    def encode(self) -> bytes:
+        return self.payload
+
+
+class FaultInjector:
+    """Decides, per request, which faults fire, and applies them. Thread-safe."""
+
+    _PAGE_MEMORY = 4096  # last items of served pages kept for duplicate_items
+
+    def __init__(self, config: FaultConfig):
+        self.config = config
+        self._lock = threading.Lock()
+        self._requests: Counter[str] = Counter()
+        self._burst_left: Counter[str] = Counter()
+        self._injected: dict[str, Counter[str]] = {p: Counter() for p in config.platforms}
+        self._pages: OrderedDict[tuple, dict] = OrderedDict()
+
+    @property
+    def injected(self) -> dict[str, dict[str, int]]:
+        """Faults applied so far: ``{platform: {mode: count}}`` (only non-zero counts)."""
+        with self._lock:
+            return {p: dict(c) for p, c in self._injected.items() if c}
+
+    def requests_seen(self, platform: str) -> int:
+        with self._lock:
+            return self._requests[platform]
+
+    def draw(self, platform: str, n: int, what: str) -> float:
+        """A uniform number in [0, 1) fixed by (seed, platform, request number, what)."""
+        key = f"{self.config.seed}\x1f{platform}\x1f{n}\x1f{what}".encode()
+        return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big") / 2**64
+
+    def _plan(self, platform: str, faults: PlatformFaults) -> tuple[int, set[str]]:
+        with self._lock:
+            n = self._requests[platform]
+            self._requests[platform] += 1
+            fired = {m for m, p in faults.modes.items() if self.draw(platform, n, m) < p}
+            if self._burst_left[platform]:
+                self._burst_left[platform] -= 1
+                fired.add("server_error")
+            elif "server_error" in fired:
+                self._burst_left[platform] = faults.burst - 1
+        return n, fired
+
+    def _count(self, platform: str, mode: str) -> None:
+        with self._lock:
+            self._injected[platform][mode] += 1
+
+    def serve(self, platform: str, req: Request, answer: Callable[[], Response]) -> Response | RawResponse:
+        """The platform's answer to ``req`` (``answer()``), or a fault in its place or on top of it."""
+        faults = self.config.platforms.get(platform)
+        if faults is None:
+            return answer()
+        n, fired = self._plan(platform, faults)
+        if "slow" in fired:
+            self._count(platform, "slow")
+            time.sleep(faults.delay)
+        dialect = DIALECTS[platform]
+        terminal = next((m for m in _TERMINAL if m in fired), None)
+        if terminal is not None:
+            self._count(platform, terminal)
+            return self._terminal(terminal, platform, n, req, faults, dialect)
+        resp = answer()
+        if resp.status != 200 or not isinstance(resp.body, dict):
+            return resp
+        memory = "duplicate_items" in faults.modes
+        body = resp.body
+        items = self._items(body, dialect)
+        if memory and items is not None:
+            self._remember(platform, req, body, items, dialect)
+        if "duplicate_items" in fired and items:
+            body = copy.deepcopy(body)
+            items = self._items(body, dialect)
+            items.insert(*self._duplicate(platform, req, items, dialect))
+            self._count(platform, "duplicate_items")
+        if "schema_drift" in fired:
+            body = copy.deepcopy(body) if body is resp.body else body
+            targets = self._items(body, dialect)
+            if targets is None and "error" not in body and "error_code" not in body:
+                targets = [body]
+            if targets and self._drift([t for t in targets if isinstance(t, dict)], faults, dialect):
+                self._count(platform, "schema_drift")
+        if body is not resp.body:
+            resp = Response(resp.status, body, dict(resp.headers))
+        if "truncated" in fired:
+            text = resp.encode().decode("utf-8")
+            share = 0.25 + 0.5 * self.draw(platform, n, "truncated.cut")
+            cut = max(1, min(len(text) - 1, int(len(text) * share)))
+            self._count(platform, "truncated")
+            return RawResponse(resp.status, text[:cut].encode("utf-8"), dict(resp.headers))
+        return resp
+
+    # -- terminal faults: answered without the platform
+
+    def _terminal(self, mode: str, platform: str, n: int, req: Request, faults: PlatformFaults,
+                  dialect: _Dialect) -> Response | RawResponse:
+        if mode == "server_error":
+            status = (500, 502, 503)[int(self.draw(platform, n, "server_error.status") * 3)]
+            if status == 500:
+                code, message, extra = dialect.transient
+                return Response(500, dialect.envelope(req, code, message, **extra))
+            reason = {502: "Bad Gateway", 503: "Service Temporarily Unavailable"}[status]
+            page = _GATEWAY_PAGE.format(status=status, reason=reason)
+            return RawResponse(status, page.encode(), content_type="text/html")
+        if mode == "expired_token":
+            code, message, extra = dialect.expired
+            now = datetime.now(timezone.utc)
+            message = message.format(expired=(now - timedelta(hours=1)).strftime("%A, %d-%b-%y %H:%M:%S UTC"),
+                                     now=now.strftime("%A, %d-%b-%y %H:%M:%S UTC"))
+            headers = {}
+            if platform == "instagram":
+                headers["WWW-Authenticate"] = f'OAuth "Facebook Platform" "invalid_token" "{message}"'
+            return Response(400, dialect.envelope(req, code, message, **extra), headers)
+        if mode == "http_429":
+            code, message, extra = dialect.http_429
+            headers = {"Retry-After": str(faults.retry_after), **dialect.throttle_headers}
+            return Response(429, dialect.envelope(req, code, message, **extra), headers)
+        code = faults.throttle_code or dialect.default_throttle
+        extra = {"is_transient": True} if platform == "instagram" else {}
+        return Response(200, dialect.envelope(req, code, dialect.throttle_codes[code], **extra),
+                        dict(dialect.throttle_headers))
+
+    # -- body faults: applied to the platform's HTTP 200 answer
+
+    @staticmethod
+    def _items(body: dict, dialect: _Dialect) -> list | None:
+        for key in dialect.list_keys:
+            if isinstance(body.get(key), list):
+                return body[key]
+        return None
+
+    @staticmethod
+    def _walk_key(platform: str, req: Request, dialect: _Dialect) -> tuple:
+        # One paged walk: same endpoint and parameters, whatever the cursor and token.
+        skip = {"access_token", *dialect.cursor_params}
+        return platform, req.path, tuple(sorted((k, v) for k, v in req.params.items() if k not in skip))
+
+    def _remember(self, platform: str, req: Request, body: dict, items: list, dialect: _Dialect) -> None:
+        nxt = dialect.next_cursor(body)
+        if not items or nxt is None:
+            return
+        with self._lock:
+            self._pages[(self._walk_key(platform, req, dialect), nxt)] = copy.deepcopy(items[-1])
+            while len(self._pages) > self._PAGE_MEMORY:
+                self._pages.popitem(last=False)
+
+    def _duplicate(self, platform: str, req: Request, items: list, dialect: _Dialect) -> tuple[int, object]:
+        walk = self._walk_key(platform, req, dialect)
+        with self._lock:
+            for param in dialect.cursor_params:
+                previous = self._pages.get((walk, req.params.get(param)))
+                if previous is not None:
+                    return 0, copy.deepcopy(previous)  # the previous page's last item, again
+        return 1, copy.deepcopy(items[0])  # no previous page known: this page's first item twice
+
+    @staticmethod
+    def _drift(items: list[dict], faults: PlatformFaults, dialect: _Dialect) -> bool:
+        changed = False
+        for item in items:
+            if "new_field" in faults.drift:
+                name, value = dialect.new_field
+                item[name] = value
+                changed = True
+            if "string_count" in faults.drift:
+                for name in dialect.count_fields:
+                    if isinstance(item.get(name), int) and not isinstance(item[name], bool):
+                        item[name] = dialect.display_count(item[name])
+                        changed = True
+            if "missing_field" in faults.drift:
+                gone = next((f for f in dialect.optional_fields if f in item), None)
+                if gone is not None:
+                    del item[gone]
+                    changed = True
+        return changed
