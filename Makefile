@@ -2,6 +2,9 @@
 # `make help` lists them; the README's quick start needs only `make demo` and `make test`.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# dbt run by hand reads the same lake and warehouse as the pipeline.
+export KOL_LAKE_DIR ?= $(or $(KOL_DATA_DIR),$(CURDIR)/data)/lake
+export KOL_WAREHOUSE_PATH ?= $(or $(KOL_DATA_DIR),$(CURDIR)/data)/warehouse.duckdb
 VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
@@ -14,6 +17,7 @@ help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(BIN)/.installed: pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "kol-warehouse needs Python 3.11; set PYTHON=/path/to/python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@touch $@

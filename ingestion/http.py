@@ -30,16 +30,36 @@ class HttpStats:
     bytes: int = 0
 
 
+class RetryAfterTooLong(Exception):
+    def __init__(self, seconds: float, cap: float):
+        super().__init__(f"Retry-After {seconds:.0f} s is over the cap of {cap:.0f} s")
+        self.seconds, self.cap = seconds, cap
+
+
+class _RetryWithinCap(Retry):
+    """urllib3's Retry, except that a Retry-After beyond the cap fails the request
+    instead of stalling the run for hours (urllib3 itself would wait up to 6 h).
+    ``Retry-After: 0`` means "no hint" and falls back to exponential backoff."""
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        text = retry_after.strip()
+        seconds = float(text) if text.isdigit() else super().parse_retry_after(retry_after)
+        if seconds > self.retry_after_max:
+            raise RetryAfterTooLong(seconds, self.retry_after_max)
+        return seconds
+
+
 class PlatformHttp:
     def __init__(self, settings: PlatformSettings):
         self.settings = settings
         self.stats = HttpStats()
-        retry = Retry(
+        retry = _RetryWithinCap(
             total=settings.retries,
             backoff_factor=0.5,
             status_forcelist=(429, 500, 502, 503, 504),
-            allowed_methods=("GET", "POST"),
+            allowed_methods=("GET",),
             respect_retry_after_header=True,
+            retry_after_max=settings.retry_after_max_s,
             raise_on_status=False,  # the classifier renders the final error in the platform's words
         )
         self.session = requests.Session()
@@ -54,6 +74,11 @@ class PlatformHttp:
         url = f"{self.settings.base_url}{path}"
         try:
             resp = self.session.get(url, params=params, headers=headers, timeout=self.settings.timeout_s)
+        except RetryAfterTooLong as exc:
+            raise PlatformError(self.settings.platform, "throttle",
+                                f"{path}: the platform asks to wait {exc.seconds:.0f} s (Retry-After), more than "
+                                f"KOL_HTTP_RETRY_AFTER_MAX_S={exc.cap:.0f}; this slice fails now and a later run "
+                                "or a backfill picks it up") from None
         except requests.RequestException as exc:
             # requests puts the full URL, query string and token included, in its messages.
             raise PlatformError(self.settings.platform, "transient",
@@ -63,7 +88,9 @@ class PlatformHttp:
         try:
             body = resp.json()
         except ValueError:
-            raise PlatformError(self.settings.platform, "fatal",
+            # A gateway's HTML page during an outage, or a body cut short: worth another try later.
+            kind = "transient" if resp.status_code == 429 or resp.status_code >= 500 or resp.status_code == 200 else "fatal"
+            raise PlatformError(self.settings.platform, kind,
                                 f"{path} answered HTTP {resp.status_code} with a body that is not JSON: "
                                 f"{self.redact(resp.text[:200])!r}") from None
         return resp.status_code, body

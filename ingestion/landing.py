@@ -8,8 +8,10 @@ Layout, one slice per (platform, entity, day):
 
 A re-run of a slice replaces it: every file is written beside its target under a
 temporary name and moved into place with ``os.replace``, which is atomic on
-POSIX, so a reader sees the old slice or the new one, never half of one, and a
-retried run can never append a duplicate.
+POSIX, so a reader of ``data.parquet`` sees the old rows or the new ones, never
+half of a file, and a retried run can never append a duplicate. The manifest is
+replaced after the data it describes. Two runs of the same platform-day must not
+land at once: the orchestrator's per-platform pool allows one at a time.
 """
 from __future__ import annotations
 
@@ -62,8 +64,13 @@ def normalize(platform: str, entity: str, records: list[RawRecord],
     (last one wins); the others are returned for quarantine with the reason."""
     schema = schema_for(platform, entity)
     key = NATURAL_KEYS[platform][entity]
-    rows: dict[tuple, dict] = {}
+    rows: dict[tuple, tuple[dict, RawRecord]] = {}
     quarantined: list[dict] = []
+
+    def quarantine(rec: RawRecord, reason: str) -> None:
+        quarantined.append({"reason": reason, "platform": platform, "entity": entity,
+                            "context": rec.context, "payload": rec.payload})
+
     for rec in records:
         try:
             row = normalizer(rec.payload, rec.context)
@@ -71,14 +78,24 @@ def normalize(platform: str, entity: str, records: list[RawRecord],
             if any(v is None for v in k):
                 raise ValueError(f"natural key {key} is incomplete: {k}")
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            reason = f"{type(exc).__name__}: {exc}" if not isinstance(exc, KeyError) else f"missing field {exc}"
-            quarantined.append({"reason": reason, "platform": platform, "entity": entity,
-                                "context": rec.context, "payload": rec.payload})
+            quarantine(rec, f"missing field {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}")
             continue
-        rows[k] = row
-    duplicates = len(records) - len(quarantined) - len(rows)
+        rows[k] = (row, rec)
     ordered = [rows[k] for k in sorted(rows, key=lambda t: tuple(str(v) for v in t))]
-    return pa.Table.from_pylist(ordered, schema=schema), quarantined, duplicates
+    try:
+        table = pa.Table.from_pylist([row for row, _ in ordered], schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        # One value of the wrong type fails the whole conversion: find the rows at fault.
+        good = []
+        for row, rec in ordered:
+            try:
+                pa.Table.from_pylist([row], schema=schema)
+                good.append(row)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
+                quarantine(rec, f"{type(exc).__name__}: {exc}")
+        table = pa.Table.from_pylist(good, schema=schema)
+    duplicates = len(records) - len(quarantined) - table.num_rows
+    return table, quarantined, duplicates
 
 
 def _replace_atomically(target: Path, write: Callable[[Path], None]) -> None:

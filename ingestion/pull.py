@@ -1,7 +1,8 @@
 """Pull one platform-day from its export API and land every entity of it.
 
-This is the function the orchestrator calls per partition. Fetching finishes
-before anything is landed, so a failed pull leaves the previous slices intact.
+This is the function the orchestrator calls per partition. Fetching and
+normalising finish before anything is landed, so a pull that fails leaves the
+previous slices of that platform-day as they were.
 """
 from __future__ import annotations
 
@@ -38,13 +39,15 @@ def pull_platform_day(platform: str, day: date, lake: Path | None = None,
         raw = connector_cls(http).pull_day(accounts, day)
     finally:
         http.close()
+    # Normalise every entity before landing any, so that a failure leaves the previous
+    # slices of this platform-day as they were.
+    normalised = {entity: normalize(platform, entity, raw.records[entity], normalizers[entity]) for entity in ENTITIES}
     reports = []
-    for entity in ENTITIES:
-        records = raw.records[entity]
-        table, quarantined, duplicates = normalize(platform, entity, records, normalizers[entity])
-        reports.append(land(lake, platform, entity, day, table, quarantined, duplicates, fetched=len(records),
-                            extra={"requests": http.stats.requests, "bytes": http.stats.bytes,
-                                   "accounts": len(accounts)}))
+    for entity, (table, quarantined, duplicates) in normalised.items():
+        reports.append(land(lake, platform, entity, day, table, quarantined, duplicates,
+                            fetched=len(raw.records[entity]),
+                            extra={"platform_day_requests": http.stats.requests,
+                                   "platform_day_bytes": http.stats.bytes, "accounts": len(accounts)}))
         if quarantined:
             log.warning("%s/%s/%s: %d record(s) quarantined, first reason: %s", platform, entity, day,
                         len(quarantined), quarantined[0]["reason"])

@@ -11,6 +11,7 @@
 | KOL_ROSTER_FILE | the demo world's accounts | CSV with columns platform,account_id |
 | KOL_HTTP_TIMEOUT_S | 10 | connect and read time-out of one request |
 | KOL_HTTP_RETRIES | 4 | retries of throttled or transient responses |
+| KOL_HTTP_RETRY_AFTER_MAX_S | 60 | a longer Retry-After fails the slice instead of waiting |
 """
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ class PlatformSettings:
     token: str = field(repr=False)  # a secret: kept out of repr, logs and metadata
     timeout_s: float = 10.0
     retries: int = 4
+    retry_after_max_s: float = 60.0
 
 
 def platform_settings(platform: str) -> PlatformSettings:
@@ -55,6 +57,7 @@ def platform_settings(platform: str) -> PlatformSettings:
         token=os.environ.get(prefix + "ACCESS_TOKEN", f"demo-{platform}-token"),
         timeout_s=float(os.environ.get("KOL_HTTP_TIMEOUT_S", "10")),
         retries=int(os.environ.get("KOL_HTTP_RETRIES", "4")),
+        retry_after_max_s=float(os.environ.get("KOL_HTTP_RETRY_AFTER_MAX_S", "60")),
     )
 
 
@@ -63,7 +66,16 @@ def tracked_accounts(platform: str) -> list[str]:
     roster = os.environ.get("KOL_ROSTER_FILE")
     if roster:
         with open(roster, newline="", encoding="utf-8") as fh:
-            return [row["account_id"].strip() for row in csv.DictReader(fh) if row["platform"].strip() == platform]
+            reader = csv.DictReader(fh)
+            if not {"platform", "account_id"} <= set(reader.fieldnames or []):
+                raise ValueError(f"KOL_ROSTER_FILE {roster} needs the columns platform,account_id; "
+                                 f"it has {reader.fieldnames}")
+            accounts = [row["account_id"].strip() for row in reader
+                        if (row["platform"] or "").strip().lower() == platform and (row["account_id"] or "").strip()]
+        if not accounts:
+            # Landing zero accounts would replace good slices with empty ones.
+            raise ValueError(f"KOL_ROSTER_FILE {roster} lists no {platform} account")
+        return accounts
     from ingestion.demo.world import default_world
 
     return [k.account_id for k in default_world().kols(platform)]

@@ -33,6 +33,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--days", type=int, default=14, help="how many finished days to materialise")
     args = parser.parse_args()
+    if args.days < 1:
+        parser.error("--days must be at least 1")
 
     last = datetime.now(timezone.utc).date() - timedelta(days=1)
     first = last - timedelta(days=args.days - 1)

@@ -46,23 +46,27 @@ def test_instagram_media_pages_with_cursors_and_no_next_on_the_last_page(demo_ap
     from ingestion.demo.world import default_world
 
     uid = default_world().kols("instagram")[0].account_id
-    url = f"{demo_api.base_url('instagram')}/v21.0/{uid}/comments"
     headers = {"Authorization": f"Bearer {TOKENS['instagram']}"}
     media = requests.get(f"{demo_api.base_url('instagram')}/v21.0/{uid}/media", headers=headers,
                          params={"fields": "id,timestamp,like_count", "limit": 3, "export_date": DAY}, timeout=10).json()
     assert len(media["data"]) == 3 and set(media["data"][0]) == {"id", "timestamp", "like_count"}
     assert GRAPH_TIME.match(media["data"][0]["timestamp"]) and isinstance(media["data"][0]["id"], str)
     assert "next" in media["paging"] and "access_token" not in media["paging"]["next"]
-    # Walk one media's comments to the end: the last page has a cursor but no next.
-    media_id = media["data"][1]["id"]
-    url, params, pages = f"{demo_api.base_url('instagram')}/v21.0/{media_id}/comments", {"limit": 5, "export_date": DAY}, 0
+    # Walk one media's comments 5 at a time: the pages add up to the whole list, in order,
+    # and the last page has a cursor but no next.
+    url = f"{demo_api.base_url('instagram')}/v21.0/{media['data'][1]['id']}/comments"
+    whole = requests.get(url, headers=headers, params={"limit": 100, "export_date": DAY}, timeout=10).json()["data"]
+    params, paged, pages = {"limit": 5, "export_date": DAY}, [], 0
     while True:
         body = requests.get(url, headers=headers, params=params, timeout=10).json()
+        paged += body["data"]
         pages += 1
         if "next" not in body.get("paging", {}):
+            assert "after" in body["paging"]["cursors"]
             break
         params["after"] = body["paging"]["cursors"]["after"]
-    assert pages >= 1
+    assert len(whole) > 5 and pages == -(-len(whole) // 5)
+    assert [c["id"] for c in paged] == [c["id"] for c in whole]
 
 
 def test_instagram_expired_token_is_oauth_exception_190(demo_api):

@@ -29,7 +29,7 @@ def test_a_platform_day_lands_every_entity_with_balanced_accounting(demo_api, la
         assert table.num_rows == r.landed
         manifest = json.loads((lake / "raw" / platform / r.entity / f"dt={DAY}" / "_manifest.json").read_text())
         assert manifest["fetched"] == manifest["landed"] + manifest["quarantined"] + manifest["duplicates"]
-        assert manifest["requests"] > 0
+        assert manifest["platform_day_requests"] > 0 and manifest["landed"] == table.num_rows
 
 
 def test_landed_times_are_utc_and_rows_belong_to_their_day(demo_api, lake):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Protocol
+from typing import Callable
 
 from ingestion.schemas import ENTITIES
 
@@ -44,7 +44,25 @@ def tracking_window_start(day: date) -> datetime:
     return day_bounds(day - timedelta(days=TRACKING_DAYS - 1))[0]
 
 
-class Connector(Protocol):
-    platform: str
+MAX_PAGES = 1_000  # a cursor that never ends is a platform bug, not a reason to loop forever
 
-    def pull_day(self, account_ids: list[str], day: date) -> RawDay: ...
+
+def time_or_none(parse: Callable[[str], datetime], item: dict, field: str) -> datetime | None:
+    """The item's time, or None when it is missing or unparsable. Connectors only use
+    times to decide paging and which day an item belongs to; an item without a usable
+    time is still passed on, so that normalisation quarantines it with the reason."""
+    try:
+        return parse(item[field])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def count_or_none(value: object, what: str) -> int | None:
+    """A platform counter as an int; None when absent; an error for anything else."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{what} is not an integer count: {value!r}")
+    if value < 0:
+        raise ValueError(f"{what} is negative: {value}")
+    return value

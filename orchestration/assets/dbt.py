@@ -13,11 +13,15 @@ one writing process at a time.
 """
 
 import json
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from dagster import AssetExecutionContext, BackfillPolicy
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from ingestion import settings
 from orchestration.dbt_vars import window_vars
 from orchestration.partitions import daily_partitions
 from orchestration.resources import dbt_project
@@ -50,14 +54,31 @@ def kol_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     # selection would then also run the marts' relationships tests to dim_kol while the
     # marts do not exist yet; "buildable" keeps the tests whose parents this run builds.
     # The marts' own step keeps eager selection, so those tests run there.
-    yield from dbt.cli(["build", "--indirect-selection", "buildable"], context=context).stream()
+    # The window limits the data tests to the days this run is about.
+    yield from _dbt_build(dbt, context, ["--indirect-selection", "buildable"])
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, select=INCREMENTAL, dagster_dbt_translator=KolDbtTranslator(),
             partitions_def=daily_partitions, backfill_policy=BackfillPolicy.single_run(),
             name="kol_dbt_daily_marts", pool=WAREHOUSE_POOL)
 def kol_dbt_daily_marts(context: AssetExecutionContext, dbt: DbtCliResource):
+    yield from _dbt_build(dbt, context, [])
+
+
+def _dbt_build(dbt: DbtCliResource, context: AssetExecutionContext, extra_args: list[str]):
     window = context.partition_time_window
     dbt_vars = window_vars(window.start, window.end)
     context.log.info(f"dbt window {dbt_vars['min_date']} .. {dbt_vars['max_date']}")
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+    target = dbt_target_path()
+    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars), *extra_args], context=context,
+                       target_path=target).stream()
+
+
+def dbt_target_path(keep: int = 20) -> Path:
+    """A fresh target directory per invocation, under the data directory rather than the
+    source tree, keeping only the newest few (dagster-dbt never removes them)."""
+    root = settings.data_dir() / "dbt_runs"
+    root.mkdir(parents=True, exist_ok=True)
+    for old in sorted(root.iterdir(), key=lambda p: p.stat().st_mtime)[:-keep or None]:
+        shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix="build-", dir=root))

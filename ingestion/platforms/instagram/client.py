@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 from ingestion.http import PlatformError, PlatformHttp
-from ingestion.platforms.base import EXPORT_DATE_PARAM, RawDay, RawRecord, day_bounds, tracking_window_start
+from ingestion.platforms.base import (
+    EXPORT_DATE_PARAM, MAX_PAGES, RawDay, RawRecord, day_bounds, time_or_none, tracking_window_start,
+)
 from ingestion.platforms.instagram.normalize import parse_graph_time
 
 API_VERSION = "v21.0"
@@ -40,14 +42,18 @@ class InstagramConnector:
 
     def _pages(self, path: str, **params: object):
         after = None
-        while True:
+        for _ in range(MAX_PAGES):
             body = self._get(path, **params, **({"after": after} if after else {}))
             yield body.get("data") or []
             paging = body.get("paging") or {}
             # Follow the cursor, not paging.next: the next URL can carry the token.
-            after = (paging.get("cursors") or {}).get("after")
-            if not paging.get("next") or not after:
+            next_after = (paging.get("cursors") or {}).get("after")
+            if not paging.get("next") or not next_after:
                 return
+            if next_after == after:
+                raise PlatformError(self.platform, "fatal", f"{path} paging did not advance (after={after})")
+            after = next_after
+        raise PlatformError(self.platform, "fatal", f"{path} returned more than {MAX_PAGES} pages")
 
     def pull_day(self, account_ids: list[str], day: date) -> RawDay:
         raw = RawDay(self.platform, day)
@@ -58,17 +64,23 @@ class InstagramConnector:
         for uid in account_ids:
             raw.records["profiles"].append(RawRecord(self._get(f"/{uid}", fields=USER_FIELDS, **export), ctx))
 
-            tracked = []
+            comments_read: set[str] = set()
             for page in self._pages(f"/{uid}/media", fields=MEDIA_FIELDS, limit=50, **export):
-                tracked += [m for m in page if parse_graph_time(m["timestamp"]) >= window_start]
-                if not page or parse_graph_time(page[-1]["timestamp"]) < window_start:
+                times = [time_or_none(parse_graph_time, m, "timestamp") for m in page]
+                for media, t in zip(page, times):
+                    if t is not None and not window_start <= t < end:
+                        continue
+                    # Repeats are passed on: landing counts and drops them on the natural key.
+                    raw.records["post_metrics"].append(RawRecord(media, ctx | {"owner_id": uid}))
+                    if t is None or t >= start:
+                        raw.records["posts"].append(RawRecord(media, {"owner_id": uid}))
+                    media_id = str(media.get("id") or "")
+                    if t is not None and media_id and media_id not in comments_read:
+                        comments_read.add(media_id)
+                        raw.records["comments"] += self._comments_on(media_id, uid, start, end, export)
+                known = [t for t in times if t is not None]
+                if not page or (known and min(known) < window_start):
                     break
-            for media in {m["id"]: m for m in tracked}.values():
-                raw.records["post_metrics"].append(RawRecord(media, ctx | {"owner_id": uid}))
-                if start <= parse_graph_time(media["timestamp"]) < end:
-                    raw.records["posts"].append(RawRecord(media, {"owner_id": uid}))
-                if media.get("comments_count"):
-                    raw.records["comments"] += self._comments_on(media["id"], uid, start, end, export)
 
             for page in self._pages(f"/{uid}/audience_sample", limit=100, **export):
                 raw.records["audience"] += [RawRecord(f, ctx | {"followed_id": uid}) for f in page]
@@ -81,9 +93,12 @@ class InstagramConnector:
         ctx = {"media_id": media_id, "media_owner_id": owner_id}
         for page in self._pages(f"/{media_id}/comments", fields=COMMENT_FIELDS, limit=50, **export):
             for top in page:
-                if start <= parse_graph_time(top["timestamp"]) < end:
+                t = time_or_none(parse_graph_time, top, "timestamp")
+                if t is None or start <= t < end:
                     out.append(RawRecord(top, ctx))
-                for reply in (top.get("replies") or {}).get("data") or []:
-                    if start <= parse_graph_time(reply["timestamp"]) < end:
-                        out.append(RawRecord(reply, ctx | {"parent_id": top["id"]}))
+                replies = top.get("replies") if isinstance(top.get("replies"), dict) else {}
+                for reply in replies.get("data") or []:
+                    rt = time_or_none(parse_graph_time, reply, "timestamp")
+                    if rt is None or start <= rt < end:
+                        out.append(RawRecord(reply, ctx | {"parent_id": top.get("id")}))
         return out

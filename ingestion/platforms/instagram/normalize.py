@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
+from ingestion.platforms.base import count_or_none
+
 
 def parse_graph_time(text: str) -> datetime:
     """``2025-06-01T07:00:00+0000`` (offset without a colon) -> an aware UTC datetime."""
@@ -15,14 +17,6 @@ def _id(value: object, what: str) -> str:
     return str(value)
 
 
-def _count(value: object, what: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{what} is not an integer count: {value!r}")
-    if value < 0:
-        raise ValueError(f"{what} is negative: {value}")
-    return value
 
 
 def profiles(p: dict, ctx: dict) -> dict:
@@ -30,9 +24,9 @@ def profiles(p: dict, ctx: dict) -> dict:
         "snapshot_date": date.fromisoformat(ctx["snapshot_date"]),
         "id": _id(p.get("id"), "user"),
         "username": p.get("username"),
-        "followers_count": _count(p.get("followers_count"), "followers_count"),
-        "follows_count": _count(p.get("follows_count"), "follows_count"),
-        "media_count": _count(p.get("media_count"), "media_count"),
+        "followers_count": count_or_none(p.get("followers_count"), "followers_count"),
+        "follows_count": count_or_none(p.get("follows_count"), "follows_count"),
+        "media_count": count_or_none(p.get("media_count"), "media_count"),
     }
 
 
@@ -53,8 +47,8 @@ def post_metrics(p: dict, ctx: dict) -> dict:
         "snapshot_date": date.fromisoformat(ctx["snapshot_date"]),
         "id": _id(p.get("id"), "media"),
         "owner_id": _id(ctx.get("owner_id"), "media owner"),
-        "like_count": _count(p.get("like_count"), "like_count"),
-        "comments_count": _count(p.get("comments_count"), "comments_count"),
+        "like_count": count_or_none(p.get("like_count"), "like_count"),
+        "comments_count": count_or_none(p.get("comments_count"), "comments_count"),
     }
 
 
@@ -79,9 +73,9 @@ def audience(p: dict, ctx: dict) -> dict:
         "followed_id": ctx["followed_id"],
         "id": _id(p.get("id"), "follower"),
         "username": p.get("username"),
-        "followers_count": _count(p.get("followers_count"), "followers_count"),
-        "follows_count": _count(p.get("follows_count"), "follows_count"),
-        "media_count": _count(p.get("media_count"), "media_count"),
+        "followers_count": count_or_none(p.get("followers_count"), "followers_count"),
+        "follows_count": count_or_none(p.get("follows_count"), "follows_count"),
+        "media_count": count_or_none(p.get("media_count"), "media_count"),
         "profile_picture_url": p.get("profile_picture_url"),
         "biography": p.get("biography"),
         "account_created_time": parse_graph_time(created) if created else None,

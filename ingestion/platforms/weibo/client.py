@@ -1,11 +1,15 @@
 """Weibo open API connector: users/show, statuses/user_timeline (max_id paging),
-comments/show and friendships/followers, with the ``access_token`` query parameter."""
+comments/show and friendships/followers, authenticated by the ``OAuth2`` header
+(Weibo also takes an ``access_token`` query parameter, which would put the token
+into every logged URL)."""
 from __future__ import annotations
 
 from datetime import date
 
 from ingestion.http import PlatformError, PlatformHttp
-from ingestion.platforms.base import EXPORT_DATE_PARAM, RawDay, RawRecord, day_bounds, tracking_window_start
+from ingestion.platforms.base import (
+    EXPORT_DATE_PARAM, MAX_PAGES, RawDay, RawRecord, day_bounds, time_or_none, tracking_window_start,
+)
 from ingestion.platforms.weibo.normalize import parse_weibo_time
 
 PAGE_SIZE = 100  # Weibo's maximum `count`
@@ -22,8 +26,10 @@ class WeiboConnector:
         self.http = http
 
     def _get(self, path: str, **params: object) -> dict:
+        # The token goes in the OAuth2 header, never in the URL that libraries log.
+        status, body = self.http.get(path, params=params,
+                                     headers={"Authorization": f"OAuth2 {self.http.settings.token}"})
         # Weibo reports errors in the body, with HTTP 200 or 4xx alike: classify the body.
-        status, body = self.http.get(path, params={"access_token": self.http.settings.token, **params})
         if isinstance(body, dict) and "error_code" in body:
             code = str(body["error_code"])
             kind = "throttle" if code in _THROTTLE else "auth" if code in _AUTH else (
@@ -34,6 +40,21 @@ class WeiboConnector:
             raise PlatformError(self.platform, "fatal", f"{path} answered HTTP {status} without a Weibo error body")
         return body
 
+    def _pages(self, path: str, items_key: str, **params: object):
+        """max_id paging, newest first. Yields each page's items; the caller stops early."""
+        max_id = None
+        for _ in range(MAX_PAGES):
+            page = self._get(path, count=PAGE_SIZE, **({"max_id": max_id} if max_id else {}), **params)
+            items = page.get(items_key) or []
+            yield items
+            next_id = page.get("next_cursor") or 0
+            if not next_id:
+                return
+            if max_id is not None and int(next_id) >= int(max_id):
+                raise PlatformError(self.platform, "fatal", f"{path} paging did not advance (max_id {max_id})")
+            max_id = next_id
+        raise PlatformError(self.platform, "fatal", f"{path} returned more than {MAX_PAGES} pages")
+
     def pull_day(self, account_ids: list[str], day: date) -> RawDay:
         raw = RawDay(self.platform, day)
         start, end = day_bounds(day)
@@ -43,43 +64,42 @@ class WeiboConnector:
         for uid in account_ids:
             raw.records["profiles"].append(RawRecord(self._get("/2/users/show.json", uid=uid, **export), ctx))
 
-            tracked = []
-            max_id = None
-            while True:
-                page = self._get("/2/statuses/user_timeline.json", uid=uid, count=PAGE_SIZE,
-                                 **({"max_id": max_id} if max_id else {}), **export)
-                statuses = page.get("statuses") or []
-                tracked += [s for s in statuses if parse_weibo_time(s["created_at"]) >= window_start]
-                oldest = parse_weibo_time(statuses[-1]["created_at"]) if statuses else None
-                max_id = page.get("next_cursor") or 0
-                if not max_id or oldest is None or oldest < window_start:
+            comments_read: set[str] = set()
+            for statuses in self._pages("/2/statuses/user_timeline.json", "statuses", uid=uid, **export):
+                times = [time_or_none(parse_weibo_time, s, "created_at") for s in statuses]
+                for status, t in zip(statuses, times):
+                    if t is not None and not window_start <= t < end:
+                        continue
+                    # Every item is passed on, repeats included: landing counts and drops
+                    # duplicates on the natural key, so the accounting sees them.
+                    raw.records["post_metrics"].append(RawRecord(status, ctx))
+                    if t is None or t >= start:
+                        raw.records["posts"].append(RawRecord(status))
+                    status_id = str(status.get("idstr") or status.get("id") or "")
+                    if t is not None and status_id and status_id not in comments_read:
+                        comments_read.add(status_id)
+                        raw.records["comments"] += self._comments_on(status_id, start, end, export)
+                known = [t for t in times if t is not None]
+                if not statuses or (known and min(known) < window_start):
                     break
-            # max_id is inclusive on Weibo: a status can come back on two pages.
-            tracked = list({s["idstr"]: s for s in tracked}.values())
-            for status in tracked:
-                raw.records["post_metrics"].append(RawRecord(status, ctx))
-                if start <= parse_weibo_time(status["created_at"]) < end:
-                    raw.records["posts"].append(RawRecord(status))
-                if status.get("comments_count"):
-                    raw.records["comments"] += [RawRecord(c) for c in self._comments_on(status["idstr"], start, end, export)]
 
             cursor = 0
-            while True:
+            for _ in range(MAX_PAGES):
                 page = self._get("/2/friendships/followers.json", uid=uid, count=200, cursor=cursor, **export)
                 raw.records["audience"] += [RawRecord(u, ctx | {"followed_user_id": uid}) for u in page.get("users") or []]
-                cursor = page.get("next_cursor") or 0
-                if not cursor:
+                next_cursor = page.get("next_cursor") or 0
+                if not next_cursor or next_cursor <= cursor:
                     break
+                cursor = next_cursor
         return raw
 
-    def _comments_on(self, status_id: str, start, end, export: dict) -> list[dict]:
-        out, max_id = [], None
-        while True:
-            page = self._get("/2/comments/show.json", id=status_id, count=PAGE_SIZE,
-                             **({"max_id": max_id} if max_id else {}), **export)
-            comments = page.get("comments") or []
-            out += [c for c in comments if start <= parse_weibo_time(c["created_at"]) < end]
-            max_id = page.get("next_cursor") or 0
+    def _comments_on(self, status_id: str, start, end, export: dict) -> list[RawRecord]:
+        out = []
+        for comments in self._pages("/2/comments/show.json", "comments", id=status_id, **export):
+            times = [time_or_none(parse_weibo_time, c, "created_at") for c in comments]
+            out += [RawRecord(c) for c, t in zip(comments, times) if t is None or start <= t < end]
+            known = [t for t in times if t is not None]
             # Newest first: once a page reaches before the day, older pages cannot matter.
-            if not max_id or not comments or parse_weibo_time(comments[-1]["created_at"]) < start:
+            if not comments or (known and min(known) < start):
                 return out
+        return out

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
+from ingestion.platforms.base import count_or_none
+
 
 def parse_weibo_time(text: str) -> datetime:
     """``Tue May 31 17:46:55 +0800 2011`` -> an aware UTC datetime."""
@@ -17,14 +19,6 @@ def _id(obj: dict, what: str) -> str:
     return str(value)
 
 
-def _count(value: object, what: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{what} is not an integer count: {value!r}")
-    if value < 0:
-        raise ValueError(f"{what} is negative: {value}")
-    return value
 
 
 def profiles(p: dict, ctx: dict) -> dict:
@@ -32,9 +26,9 @@ def profiles(p: dict, ctx: dict) -> dict:
         "snapshot_date": date.fromisoformat(ctx["snapshot_date"]),
         "user_id": _id(p, "user"),
         "screen_name": p.get("screen_name"),
-        "followers_count": _count(p.get("followers_count"), "followers_count"),
-        "friends_count": _count(p.get("friends_count"), "friends_count"),
-        "statuses_count": _count(p.get("statuses_count"), "statuses_count"),
+        "followers_count": count_or_none(p.get("followers_count"), "followers_count"),
+        "friends_count": count_or_none(p.get("friends_count"), "friends_count"),
+        "statuses_count": count_or_none(p.get("statuses_count"), "statuses_count"),
         "verified": bool(p.get("verified")),
         "created_at": parse_weibo_time(p["created_at"]) if p.get("created_at") else None,
     }
@@ -58,9 +52,9 @@ def post_metrics(p: dict, ctx: dict) -> dict:
         "snapshot_date": date.fromisoformat(ctx["snapshot_date"]),
         "id": _id(p, "status"),
         "user_id": _id(p["user"], "status.user"),
-        "reposts_count": _count(p.get("reposts_count"), "reposts_count"),
-        "comments_count": _count(p.get("comments_count"), "comments_count"),
-        "attitudes_count": _count(p.get("attitudes_count"), "attitudes_count"),
+        "reposts_count": count_or_none(p.get("reposts_count"), "reposts_count"),
+        "comments_count": count_or_none(p.get("comments_count"), "comments_count"),
+        "attitudes_count": count_or_none(p.get("attitudes_count"), "attitudes_count"),
     }
 
 
@@ -85,9 +79,9 @@ def audience(p: dict, ctx: dict) -> dict:
         "followed_user_id": ctx["followed_user_id"],
         "id": _id(p, "follower"),
         "screen_name": p.get("screen_name"),
-        "followers_count": _count(p.get("followers_count"), "followers_count"),
-        "friends_count": _count(p.get("friends_count"), "friends_count"),
-        "statuses_count": _count(p.get("statuses_count"), "statuses_count"),
+        "followers_count": count_or_none(p.get("followers_count"), "followers_count"),
+        "friends_count": count_or_none(p.get("friends_count"), "friends_count"),
+        "statuses_count": count_or_none(p.get("statuses_count"), "statuses_count"),
         "profile_image_url": p.get("profile_image_url"),
         "description": p.get("description"),
         "created_at": parse_weibo_time(p["created_at"]) if p.get("created_at") else None,

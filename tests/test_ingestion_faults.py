@@ -1,0 +1,86 @@
+"""Ingestion against a hostile demo API (real HTTP, faults injected by the server):
+nothing is lost, duplicates are counted, waits are bounded, secrets stay secret."""
+import logging
+from datetime import date
+
+import pyarrow.parquet as pq
+import pytest
+
+from ingestion.demo.faults import FaultConfig
+from ingestion.demo.server import DemoExportServer
+from ingestion.http import PlatformError
+from ingestion.pull import pull_platform_day
+from ingestion.schemas import ENTITIES
+from ingestion.settings import PlatformSettings
+from tests.conftest import TOKENS
+
+DAY = date(2026, 11, 20)
+ACCOUNTS = {"weibo": 3, "instagram": 3}
+
+
+def _pull(platform, spec, lake, **settings):
+    from ingestion.demo.world import default_world
+
+    accounts = [k.account_id for k in default_world().kols(platform)[: ACCOUNTS[platform]]]
+    faults = FaultConfig.parse(spec, seed=3) if spec else None
+    with DemoExportServer(tokens=TOKENS, faults=faults) as server:
+        cfg = PlatformSettings(platform, server.base_url(platform), TOKENS[platform], **settings)
+        reports = pull_platform_day(platform, DAY, lake=lake, settings=cfg, accounts=accounts)
+        return {r.entity: r for r in reports}, server.faults_injected
+
+
+def _rows(lake, platform, entity):
+    return pq.read_table(lake / "raw" / platform / entity / f"dt={DAY}" / "data.parquet").to_pylist()
+
+
+@pytest.mark.parametrize("platform", ["weibo", "instagram"])
+def test_repeated_items_are_counted_as_duplicates_and_land_once(tmp_path, platform):
+    clean, _ = _pull(platform, "", tmp_path / "clean")
+    hostile, injected = _pull(platform, f"{platform}:duplicate_items=1", tmp_path / "dup")
+    assert injected[platform]["duplicate_items"] > 0
+    assert sum(r.duplicates for r in hostile.values()) > 0
+    for entity in ENTITIES:
+        assert hostile[entity].fetched == hostile[entity].landed + hostile[entity].quarantined + hostile[entity].duplicates
+        assert _rows(tmp_path / "dup", platform, entity) == _rows(tmp_path / "clean", platform, entity), entity
+
+
+@pytest.mark.parametrize("platform", ["weibo", "instagram"])
+def test_schema_drift_quarantines_what_does_not_parse_and_loses_nothing(tmp_path, platform):
+    reports, injected = _pull(platform, f"{platform}:schema_drift=0.3,drift=string_count", tmp_path)
+    assert injected[platform]["schema_drift"] > 0
+    quarantined = sum(r.quarantined for r in reports.values())
+    assert quarantined > 0
+    for r in reports.values():
+        assert r.fetched == r.landed + r.quarantined + r.duplicates
+    lines = [line for p in (tmp_path / "quarantine").rglob("records.jsonl") for line in p.read_text().splitlines()]
+    assert len(lines) == quarantined and all('"reason"' in line and '"payload"' in line for line in lines)
+
+
+def test_a_retry_after_beyond_the_cap_fails_fast_with_a_clear_message(tmp_path):
+    with pytest.raises(PlatformError) as err:
+        _pull("weibo", "weibo:http_429=1,retry_after=7200", tmp_path, retry_after_max_s=30)
+    assert err.value.kind == "throttle"
+    assert "7200" in str(err.value) and "KOL_HTTP_RETRY_AFTER_MAX_S" in str(err.value)
+    assert not (tmp_path / "raw").exists()
+
+
+def test_a_short_burst_of_gateway_errors_is_retried_and_the_day_lands_whole(tmp_path):
+    clean, _ = _pull("instagram", "", tmp_path / "clean")
+    hostile, injected = _pull("instagram", "instagram:server_error=0.05,burst=2", tmp_path / "burst", retries=6)
+    assert injected["instagram"]["server_error"] > 0
+    for entity in ENTITIES:
+        assert _rows(tmp_path / "burst", "instagram", entity) == _rows(tmp_path / "clean", "instagram", entity)
+
+
+def test_throttles_and_timeouts_never_show_the_token_in_logs_errors_or_files(tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    _pull("weibo", "weibo:http_429=0.2,retry_after=0", tmp_path / "a", retries=8)
+    with pytest.raises(PlatformError) as err:
+        _pull("weibo", "weibo:slow=1,delay=0.5", tmp_path / "b", timeout_s=0.1, retries=1)
+    assert err.value.kind == "transient"
+    assert "Retry" in caplog.text or "retry" in caplog.text.lower()  # urllib3 did log its retries
+    for platform_token in TOKENS.values():
+        assert platform_token not in caplog.text and platform_token not in str(err.value)
+        for path in tmp_path.rglob("*"):
+            if path.is_file():
+                assert platform_token.encode() not in path.read_bytes(), path
