@@ -15,16 +15,22 @@ from ingestion.pull import pull_platform_day
 
 ROOT = Path(__file__).resolve().parents[1]
 LAST = date(2026, 11, 24)
-DAYS = 21  # two weeks in which every planted event happens once, after a week of history
+DAYS = 35  # five weeks: every planted event twice with a warm baseline, the late-posted viral day included
+FIRST = LAST - timedelta(days=DAYS - 1)
+BASELINE_DAYS = 7  # var engagement_baseline_days: a day's baseline is warm with this much history
+PLATFORMS = ("weibo", "instagram")
 
 
-def _planted_day(kind: str, platform: str) -> tuple[str, date]:
+def _planted(kind: str, platform: str) -> tuple[str, list[date]]:
+    """The platform's account planted with `kind` ("bought" or "viral") and its planted days
+    whose engagement baseline is warm: at least BASELINE_DAYS landed days before them."""
     for kol in default_world().kols(platform):
-        for i in range(14):
-            day = LAST - timedelta(days=i)
-            if (kind == "bought" and kol.buys_followers_on(day)) or (kind == "viral" and kol.goes_viral_on(day)):
-                return f"{platform}:{kol.account_id}", day
-    raise AssertionError(f"no {kind} day for {platform} in the window")
+        planted_on = kol.buys_followers_on if kind == "bought" else kol.goes_viral_on
+        days = [FIRST + timedelta(days=i) for i in range(BASELINE_DAYS, DAYS)]
+        warm = [day for day in days if planted_on(day)]
+        if warm:
+            return f"{platform}:{kol.account_id}", warm
+    raise AssertionError(f"no {kind} day with a warm baseline for {platform} in {FIRST} .. {LAST}")
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +40,12 @@ def built(demo_api, tmp_path_factory):
     for i in range(DAYS):
         for platform in ("weibo", "instagram"):
             pull_platform_day(platform, LAST - timedelta(days=i), lake=lake)
-    env = os.environ | {"KOL_LAKE_DIR": str(lake), "KOL_WAREHOUSE_PATH": str(data / "warehouse.duckdb")}
+    env = os.environ | {"KOL_LAKE_DIR": str(lake), "KOL_WAREHOUSE_PATH": str(data / "warehouse.duckdb"),
+                        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     dbt = str(Path(sys.executable).parent / "dbt")
-    proc = subprocess.run([dbt, "build", "--target-path", str(data / "target")], cwd=ROOT / "dbt_project",
-                          env=env, capture_output=True, text=True, timeout=600)
+    # target/ and logs/ go to the test's directory, never into the source tree
+    proc = subprocess.run([dbt, "build", "--target-path", str(data / "target"), "--log-path", str(data / "logs")],
+                          cwd=ROOT / "dbt_project", env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-4000:]
     results = json.loads((data / "target" / "run_results.json").read_text())["results"]
     return data / "warehouse.duckdb", results
@@ -53,17 +61,23 @@ def test_plain_dbt_build_passes_models_data_tests_and_unit_tests(built):
     assert kinds["unit_test"] and set(kinds["unit_test"]) == {"pass"}
 
 
-def test_bought_followers_are_flagged_and_a_viral_spike_is_not(built):
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_bought_followers_are_flagged_and_a_viral_spike_is_not(built, platform):
     warehouse, _ = built
-    buyer, bought_day = _planted_day("bought", "weibo")
-    star, viral_day = _planted_day("viral", "weibo")
+    buyer, bought_days = _planted("bought", platform)
+    star, viral_days = _planted("viral", platform)
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        flagged = con.execute("select account_key, date_day from fct_followers_daily where is_suspicious_growth").fetchall()
-        star_jump = con.execute("select is_follower_jump, is_engagement_backed from fct_followers_daily "
-                                "where account_key = ? and date_day = ?", [star, viral_day]).fetchone()
-    assert (buyer, bought_day) in flagged
-    assert all(key != star for key, _ in flagged)
-    assert star_jump == (True, True), "the viral day is a jump, and engagement backs it"
+        flagged = set(con.execute("select account_key, date_day from fct_followers_daily "
+                                  "where platform = ? and is_suspicious_growth", [platform]).fetchall())
+        star_days = dict(con.execute(
+            "select date_day, (is_follower_jump, is_engagement_backed) from fct_followers_daily "
+            "where account_key = ?", [star]).fetchall())
+    for day in bought_days:
+        assert (buyer, day) in flagged, f"{buyer} bought followers on {day}"
+    for day in viral_days:
+        assert star_days[day] == (True, True), f"{star}'s viral day {day} is a jump, and engagement backs it"
+    # no day of the viral account is suspicious, the lake's first days included, and only the buyer is
+    assert {key for key, _ in flagged} == {buyer}, sorted(flagged)
 
 
 def test_eastern_kols_reply_more_than_western_ones(built):
@@ -74,14 +88,22 @@ def test_eastern_kols_reply_more_than_western_ones(built):
     assert rates["East"] > 2 * rates["West"]
 
 
-def test_credibility_is_the_sum_of_its_components_and_the_buyer_loses_points(built):
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_credibility_is_the_sum_of_its_components_and_the_buyer_loses_points(built, platform):
     warehouse, _ = built
-    buyer, _ = _planted_day("bought", "weibo")
+    buyer, _ = _planted("bought", platform)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute("""
-            select account_key, credibility_score, engagement_points + reciprocity_points
-                   + growth_authenticity_points + audience_authenticity_points, growth_authenticity_points
-            from fct_kol_credibility_daily where date_day = ? and platform = 'weibo'""", [LAST]).fetchall()
-    assert rows and all(abs(float(score) - float(parts)) < 0.011 for _, score, parts, _ in rows)
-    growth = {key: float(g) for key, _, _, g in rows}
-    assert growth[buyer] < max(growth.values())
+            select credibility.account_key, credibility_score, engagement_points + reciprocity_points
+                   + growth_authenticity_points + audience_authenticity_points, growth_authenticity_points,
+                   followers.suspicious_growth_days_trailing
+            from fct_kol_credibility_daily as credibility
+            join fct_followers_daily as followers using (account_key, date_day)
+            where date_day = ? and credibility.platform = ?""", [LAST, platform]).fetchall()
+    assert len(rows) == len(default_world().kols(platform))
+    assert all(abs(float(score) - float(parts)) < 0.011 for _, score, parts, _, _ in rows)
+    growth = {key: float(g) for key, _, _, g, _ in rows}
+    suspicious_days = {key: n for key, _, _, _, n in rows}
+    assert suspicious_days[buyer] >= 1, "the purchase is inside the trailing window"
+    others = {key: g for key, g in growth.items() if key != buyer}
+    assert all(growth[buyer] < g for g in others.values()), (buyer, growth)

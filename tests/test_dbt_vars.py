@@ -18,3 +18,11 @@ def test_a_backfill_range_becomes_one_window():
 def test_an_empty_window_is_an_error():
     with pytest.raises(ValueError):
         window_vars(date(2026, 11, 3), date(2026, 11, 3))
+
+
+def test_the_marts_window_can_revisit_the_day_before():
+    start = datetime(2026, 11, 20, tzinfo=timezone.utc)
+    end = datetime(2026, 11, 21, tzinfo=timezone.utc)
+    assert window_vars(start, end, revisit_days=1) == {"min_date": "2026-11-19", "max_date": "2026-11-20"}
+    with pytest.raises(ValueError):
+        window_vars(start, end, revisit_days=-1)

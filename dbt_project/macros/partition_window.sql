@@ -32,14 +32,22 @@
     {{ kol_date_literal(kol_window_start_iso(lookback_days)) }}
 {%- endmacro %}
 
-{# SQL date literal of max_date (the last day any model reads or writes). #}
-{% macro kol_window_end() -%}
-    {{ kol_date_literal(kol_window_var_date('max_date').isoformat()) }}
+{#
+    SQL date literal of max_date (the last day an incremental model writes) plus
+    lookahead_days (the last day it reads: only a verdict that needs the days after a day
+    reads past max_date, and only what is landed of them).
+#}
+{% macro kol_window_end(lookahead_days=0) -%}
+    {%- set end = kol_window_var_date('max_date') + modules.datetime.timedelta(days=lookahead_days | int) -%}
+    {{ kol_date_literal(end.isoformat()) }}
 {%- endmacro %}
 
-{# `column between <window start> and <window end>`, the rows an incremental model writes. #}
-{% macro kol_in_window(column, lookback_days=0) -%}
-    {{ column }} between {{ kol_window_start(lookback_days) }} and {{ kol_window_end() }}
+{#
+    `column between <window start> and <window end>`, the rows an incremental model writes;
+    with lookback_days / lookahead_days, the rows it reads before and after them.
+#}
+{% macro kol_in_window(column, lookback_days=0, lookahead_days=0) -%}
+    {{ column }} between {{ kol_window_start(lookback_days) }} and {{ kol_window_end(lookahead_days) }}
 {%- endmacro %}
 
 {#

@@ -62,12 +62,15 @@ def kol_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
             partitions_def=daily_partitions, backfill_policy=BackfillPolicy.single_run(),
             name="kol_dbt_daily_marts", pool=WAREHOUSE_POOL)
 def kol_dbt_daily_marts(context: AssetExecutionContext, dbt: DbtCliResource):
-    yield from _dbt_build(dbt, context, [])
+    # Whether a follower jump is backed by engagement is judged with the day after it
+    # (fct_followers_daily, var engagement_backing_days_after): the nightly run of day N
+    # therefore also settles day N-1, which was provisional until N landed.
+    yield from _dbt_build(dbt, context, [], revisit_days=1)
 
 
-def _dbt_build(dbt: DbtCliResource, context: AssetExecutionContext, extra_args: list[str]):
+def _dbt_build(dbt: DbtCliResource, context: AssetExecutionContext, extra_args: list[str], revisit_days: int = 0):
     window = context.partition_time_window
-    dbt_vars = window_vars(window.start, window.end)
+    dbt_vars = window_vars(window.start, window.end, revisit_days=revisit_days)
     context.log.info(f"dbt window {dbt_vars['min_date']} .. {dbt_vars['max_date']}")
     target = dbt_target_path()
     yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars), *extra_args], context=context,

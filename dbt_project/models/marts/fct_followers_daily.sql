@@ -14,9 +14,19 @@
     flag compares a day with its previous snapshot (at most 7 days back) and with the
     engagement gained over the engagement_baseline_days before it, which needs the post
     counters one day earlier still.
+    Lookahead: a jump on day D is also backed by the engagement gained on the
+    engagement_backing_days_after days after it (a viral post published late on D gains
+    most of its engagement on D+1), so snapshots, counters and posts are read up to
+    max_date + engagement_backing_days_after, as far as they are landed. Only the window's
+    days are written, so rebuilding a window stays idempotent; the verdict of a day whose
+    next days are not landed yet is provisional until that day is rebuilt.
 -#}
 {%- set trailing_days = var('credibility_window_days') | int -%}
 {%- set baseline_days = var('engagement_baseline_days') | int -%}
+{%- set backing_days_after = var('engagement_backing_days_after') | int -%}
+{%- if backing_days_after < 0 -%}
+    {{ exceptions.raise_compiler_error("var engagement_backing_days_after must be >= 0, got " ~ backing_days_after) }}
+{%- endif -%}
 {%- set max_snapshot_gap_days = 7 -%}
 {%- set flag_lookback = trailing_days - 1 -%}
 {%- set snapshot_lookback = [flag_lookback + max_snapshot_gap_days, 7] | max -%}
@@ -39,7 +49,7 @@ account_snapshots as (
         posts_count
 
     from {{ ref('int_account_snapshots') }}
-    where {{ kol_in_window('partition_date', snapshot_lookback) }}
+    where {{ kol_in_window('partition_date', snapshot_lookback, backing_days_after) }}
 
 ),
 
@@ -52,22 +62,56 @@ post_metrics as (
         engagement
 
     from {{ ref('int_post_metrics_daily') }}
-    where {{ kol_in_window('partition_date', metric_lookback) }}
+    where {{ kol_in_window('partition_date', metric_lookback, backing_days_after) }}
+
+),
+
+-- posts are landed on their publication day, so the days of counters read hold every
+-- post whose first reading can be its publication day
+published_posts as (
+
+    select
+        post_key,
+        min(published_date) as published_date
+
+    from {{ ref('int_posts') }}
+    where {{ kol_in_window('partition_date', metric_lookback, backing_days_after) }}
+    group by post_key
+
+),
+
+post_readings as (
+
+    select
+        post_metrics.*,
+        lag(post_metrics.engagement) over (
+            partition by post_metrics.post_key order by post_metrics.snapshot_date
+        ) as previous_engagement
+
+    from post_metrics
 
 ),
 
 -- engagement (likes + comments) each post gained on a day: today's counters minus the
--- previous reading's (a post's first reading counts in full)
+-- previous reading's. A post's first reading counts in full only on its publication day;
+-- a post first read later (the lake's first days, a gap) gained before it was read, so
+-- its first reading counts 0 rather than inflating that day
 post_engagement_gained as (
 
     select
-        account_key,
-        snapshot_date,
-        engagement - coalesce(
-            lag(engagement) over (partition by post_key order by snapshot_date), 0
-        ) as engagement_gained
+        post_readings.account_key,
+        post_readings.snapshot_date,
+        case
+            when post_readings.previous_engagement is not null
+                then post_readings.engagement - post_readings.previous_engagement
+            when published_posts.published_date = post_readings.snapshot_date
+                then post_readings.engagement
+            else 0
+        end as engagement_gained
 
-    from post_metrics
+    from post_readings
+    left join published_posts
+        on published_posts.post_key = post_readings.post_key
 
 ),
 
@@ -119,7 +163,7 @@ daily_changes as (
         {%- endfor %}
 
     from snapshot_changes
-    where snapshot_date >= {{ kol_window_start(flag_lookback) }}
+    where {{ kol_in_window('snapshot_date', flag_lookback) }}
 
 ),
 
@@ -143,6 +187,31 @@ engagement_baseline as (
     group by daily_changes.account_key, daily_changes.snapshot_date
 
 ),
+{%- if backing_days_after > 0 %}
+
+-- the largest daily engagement gain of the {{ backing_days_after }} day(s) after each day, over
+-- the days the account has a snapshot (is landed); no row while none of them is landed
+engagement_after as (
+
+    select
+        daily_changes.account_key,
+        daily_changes.snapshot_date,
+        cast(max(coalesce(account_engagement_gained.engagement_gained, 0)) as {{ dbt.type_bigint() }})
+            as engagement_gained_after
+
+    from daily_changes
+    inner join account_snapshots as later_snapshots
+        on later_snapshots.account_key = daily_changes.account_key
+        and later_snapshots.snapshot_date between {{ kol_add_days('daily_changes.snapshot_date', 1) }}
+            and {{ kol_add_days('daily_changes.snapshot_date', backing_days_after) }}
+    left join account_engagement_gained
+        on account_engagement_gained.account_key = later_snapshots.account_key
+        and account_engagement_gained.snapshot_date = later_snapshots.snapshot_date
+
+    group by daily_changes.account_key, daily_changes.snapshot_date
+
+),
+{%- endif %}
 
 growth_signals as (
 
@@ -155,13 +224,18 @@ growth_signals as (
         coalesce(account_engagement_gained.engagement_gained, 0) as engagement_gained,
         -- average per calendar day: a day without tracked posts gained nothing
         {{ kol_safe_divide('coalesce(engagement_baseline.baseline_engagement_gained_total, 0)', baseline_days) }}
-            as engagement_gained_baseline
+            as engagement_gained_baseline,
+        {% if backing_days_after > 0 -%}
+        engagement_after.engagement_gained_after
+        {%- else -%}
+        cast(null as {{ dbt.type_bigint() }}) as engagement_gained_after
+        {%- endif %}
 
     from daily_changes
     {{- kol_left_join_daily('daily_changes', [
         'account_engagement_gained',
         'engagement_baseline',
-    ], day_column='snapshot_date') }}
+    ] + (['engagement_after'] if backing_days_after > 0 else []), day_column='snapshot_date') }}
 
 ),
 
@@ -169,9 +243,15 @@ growth_flags as (
 
     select
         growth_signals.*,
-        engagement_gained > 0
+        -- the day itself or one of the days after it gains enough engagement
+        (
+            engagement_gained > 0
             and engagement_gained >= {{ var('engagement_backing_multiple') }} * engagement_gained_baseline
-            as is_engagement_backed,
+        ) or coalesce(
+            engagement_gained_after > 0
+            and engagement_gained_after >= {{ var('engagement_backing_multiple') }} * engagement_gained_baseline,
+            false
+        ) as is_engagement_backed,
         coalesce(
             net_follower_change >= {{ var('suspicious_growth_min_gain') }}
             and daily_follower_growth > {{ var('suspicious_growth_daily_threshold') }},
@@ -243,6 +323,7 @@ final as (
             as follower_growth_7d,
         window_days.engagement_gained,
         window_days.engagement_gained_baseline,
+        window_days.engagement_gained_after,
         window_days.is_follower_jump,
         window_days.is_engagement_backed,
         window_days.is_suspicious_growth,

@@ -17,7 +17,7 @@ renamed as (
         cast(followers_count as {{ dbt.type_bigint() }}) as follower_followers,
         cast(follows_count as {{ dbt.type_bigint() }}) as follower_following,
         cast(media_count as {{ dbt.type_bigint() }}) as follower_posts_count,
-        coalesce(profile_picture_url, '') <> '' as has_avatar,
+        {{ kol_has_avatar('profile_picture_url') }} as has_avatar,
         cast(biography as {{ dbt.type_string() }}) as bio,
         coalesce({{ kol_char_length('biography') }}, 0) as bio_length,
         account_created_time as follower_created_at,
@@ -25,12 +25,6 @@ renamed as (
 
     from source
 
-),
-
-deduplicated as (
-
-    select distinct * from renamed
-
 )
 
-select * from deduplicated
+select * from renamed

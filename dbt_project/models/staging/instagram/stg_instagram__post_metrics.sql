@@ -21,12 +21,6 @@ renamed as (
 
     from source
 
-),
-
-deduplicated as (
-
-    select distinct * from renamed
-
 )
 
-select * from deduplicated
+select * from renamed

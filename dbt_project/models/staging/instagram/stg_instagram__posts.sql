@@ -22,12 +22,6 @@ renamed as (
 
     from source
 
-),
-
-deduplicated as (
-
-    select distinct * from renamed
-
 )
 
-select * from deduplicated
+select * from renamed

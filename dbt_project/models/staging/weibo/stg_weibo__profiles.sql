@@ -22,14 +22,6 @@ renamed as (
 
     from source
 
-),
-
--- a re-landed slice can repeat whole rows; identical rows collapse, conflicting ones
--- stay and fail the natural-key test
-deduplicated as (
-
-    select distinct * from renamed
-
 )
 
-select * from deduplicated
+select * from renamed
