@@ -72,7 +72,7 @@ def main() -> None:
     digest = hashlib.md5("".join(d for _, d in fingerprints.values()).encode()).hexdigest()[:12]
     print(f"marts fingerprint: {digest}  (the same after a re-run over the same days)")
     print("Dagster UI: make dev  (then open http://127.0.0.1:3000)")
-    print(f"\nexample query (duckdb {warehouse} -readonly):\n{EXAMPLE_QUERY}\n")
+    print(f"\nexample query on the warehouse (the top KOLs of the latest day):\n{EXAMPLE_QUERY}\n")
     widths = [max(_width(c), *(_width(_fmt(r[i])) for r in rows)) for i, c in enumerate(columns)]
     print("  ".join(_pad(c, w) for c, w in zip(columns, widths)))
     for r in rows:
