@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 # Known secret values: tests can look for them in every output.
-TOKENS = {"weibo": "wb-secret-token-3f9a1c", "instagram": "ig-secret-token-77d0e2"}
+TOKENS = {"weibo": "wb-secret-token-3f9a1c", "douyin": "dy-secret-token-0b5e41", "xiaohongshu": "xhs-secret-cookie-9c2d7a",
+          "bilibili": "bili-secret-sessdata-4e8f13", "wechat": "wx-secret-token-61a0c9",
+          "instagram": "ig-secret-token-77d0e2", "tiktok": "tt-secret-token-d3f582", "youtube": "yt-secret-key-a91b06",
+          "x": "x-secret-bearer-5c7e2f"}
 
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="kol-test-"))
 os.environ["KOL_DATA_DIR"] = str(_DATA_DIR)

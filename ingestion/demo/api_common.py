@@ -9,6 +9,7 @@ import base64
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from typing import Callable, Mapping
 
 from ingestion.demo.world import World
 from ingestion.platforms.base import EXPORT_DATE_PARAM
@@ -22,6 +23,7 @@ class Request:
     params: dict[str, str]
     headers: dict[str, str]
     base_url: str  # e.g. "http://127.0.0.1:8765/instagram"
+    json: dict | None = None  # a POST's JSON body (WeChat's datacube endpoints)
 
 
 @dataclass
@@ -94,3 +96,51 @@ def decode_cursor(cursor: str | None) -> int:
         return int(value)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest(400, 100, "invalid paging cursor") from None
+
+
+@dataclass(frozen=True)
+class FaultDialect:
+    """How one platform says what the fault injector (``faults.py``) makes it say.
+
+    Each demo platform module defines ``FAULT_DIALECT``; the injector stays generic.
+    Codes and messages are the platform's real ones (``shared/platforms.md``).
+    """
+
+    envelope: Callable[..., dict]  # (req, code, message, **extra) -> the platform's error body
+    throttle_codes: Mapping[int, str]  # throttle codes the platform puts in HTTP 200 bodies
+    default_throttle: int
+    http_429: tuple[int, str, dict]  # code, message, extra fields of an HTTP 429 body
+    transient: tuple[int, str, dict]  # the platform's "retry later" error (served as HTTP 500)
+    expired: tuple[int, str, dict]  # expired token: code, message ({expired}, {now} filled in), extra
+    list_keys: tuple[str, ...]  # where list pages keep their items; dotted paths such as "data.list"
+    cursor_params: tuple[str, ...]  # request parameters that carry a page cursor
+    new_field: tuple[str, object]  # a field the platform might add one day
+    count_fields: tuple[str, ...]  # counts that can arrive as display strings (dotted paths allowed)
+    display_count: Callable[[int], str]
+    optional_fields: tuple[str, ...]  # fields that can go missing, first present wins
+    item_time: Callable[[dict], datetime | None]  # when a list item was created (for late rows)
+    next_cursor: Callable[[dict], str | None]  # the cursor of the next page, None on the last
+    throttle_headers: Mapping[str, str] = field(default_factory=dict)
+    expired_status: int = 400
+    expired_headers: Mapping[str, str] = field(default_factory=dict)
+    # Daily quota exhausted: HTTP status, code, message, extra; None where the platform has no daily quota.
+    quota: tuple[int, int | str, str, dict] | None = None
+    throttle_extra: Mapping[str, object] = field(default_factory=dict)  # extra fields of a throttle-in-200 body
+    method: str = "GET"
+
+
+def dig(body: object, path: str) -> object:
+    """``dig(body, "data.list")``: the value at a dotted path, or None."""
+    for key in path.split("."):
+        if not isinstance(body, dict):
+            return None
+        body = body.get(key)
+    return body
+
+
+def display_count_cn(n: int) -> str:
+    """Chinese display counts: 12345 -> "1.2万", 123456789 -> "1.2亿"."""
+    for unit, size in (("亿", 100_000_000), ("万", 10_000)):
+        if n >= size:
+            return f"{n / size:.1f}".removesuffix(".0") + unit
+    return str(n)

@@ -27,6 +27,18 @@ Modes
 ``slow``
     Waits ``delay`` seconds before answering (then answers, possibly with another
     fault), so that client time-outs fire.
+``timeout``
+    Waits ``delay`` seconds, then closes the connection without answering: with a
+    ``delay`` longer than the client's read time-out, the client times out.
+``quota_exceeded``
+    The platform's daily-quota error, which no retry within the day cures: YouTube
+    HTTP 403 ``quotaExceeded`` (domain ``youtube.quota``), WeChat ``errcode`` 45009,
+    X HTTP 429 ``UsageCapExceeded``, TikTok ``daily_quota_limit_exceeded``, ... (each
+    platform's ``FAULT_DIALECT.quota``; a platform without a daily quota rejects the mode).
+``late_rows``
+    Each list item created on the export day is, with this probability (drawn per
+    item, not per request, so every page and retry agrees), left out of that day's
+    export and shown from the next day's on: the row arrives after its day was pulled.
 ``truncated``
     An HTTP 200 whose JSON body is cut in the middle (at a character boundary, so
     the body is valid UTF-8); ``Content-Length`` is that of the cut body, so the
@@ -51,11 +63,16 @@ Modes
     ``source``, ``description``, ``profile_image_url``; Instagram ``caption``,
     ``permalink``, ``from``, ``biography``, ``profile_picture_url`` is dropped).
 
-Several modes can fire on one request. ``server_error`` wins over
-``expired_token``, which wins over ``http_429``, which wins over
-``throttle_in_200``; those four answer without asking the platform. Otherwise the
-platform answers, and on an HTTP 200 ``duplicate_items``, ``schema_drift`` and
-``truncated`` apply in that order. ``slow`` delays any of these. Only faults that
+Each platform words its faults in its own envelope and codes: its module's
+``FAULT_DIALECT`` (``ingestion/demo/<platform>_api.py``, listed per platform in
+``docs/demo-api/<platform>.md``). The Weibo and Instagram wordings are given above.
+
+Several modes can fire on one request. ``timeout`` answers nothing. Then
+``server_error`` wins over ``expired_token``, then ``quota_exceeded``, then
+``http_429``, then ``throttle_in_200``; those answer without asking the platform.
+Otherwise the platform answers, and on an HTTP 200 ``late_rows``,
+``duplicate_items``, ``schema_drift`` and ``truncated`` apply in that order.
+``slow`` delays any of these. Only faults that
 were actually applied are counted (``FaultInjector.injected``, exposed as
 ``DemoExportServer.faults_injected``).
 
@@ -73,7 +90,8 @@ Syntax (``--faults`` on the server CLI, ``KOL_DEMO_FAULTS`` in the environment)
 
     weibo:http_429=0.1,server_error=0.05,burst=3;instagram:expired_token=1
 
-Sections separated by ``;``, one per platform (``weibo``, ``instagram``); inside a
+Sections separated by ``;``, one per platform (weibo, douyin, xiaohongshu, bilibili,
+wechat, instagram, tiktok, youtube, x); inside a
 section ``name=value`` pairs separated by ``,``. A mode takes a probability from 0
 to 1 (a bare mode name means 1). Parameters: ``retry_after`` (whole seconds,
 default 1), ``burst`` (requests, default 1), ``delay`` (seconds, default 2),
@@ -86,27 +104,27 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
+import importlib
 import os
 import threading
 import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Mapping
 
-from ingestion.demo import instagram_api, weibo_api
-from ingestion.demo.api_common import Request, Response
+from ingestion.demo.api_common import FaultDialect, Request, Response, dig
+from ingestion.demo.world import PLATFORMS as WORLD_PLATFORMS
 
-MODES = ("http_429", "throttle_in_200", "server_error", "slow", "truncated", "expired_token",
-         "duplicate_items", "schema_drift")
+MODES = ("http_429", "throttle_in_200", "server_error", "slow", "timeout", "truncated", "expired_token",
+         "quota_exceeded", "duplicate_items", "late_rows", "schema_drift")
 DRIFT_KINDS = ("new_field", "string_count", "missing_field")
 PARAMS = ("retry_after", "burst", "delay", "throttle_code", "drift")
 ENV_FAULTS = "KOL_DEMO_FAULTS"
 ENV_SEED = "KOL_DEMO_FAULT_SEED"
 
 # Terminal faults answer instead of the platform; the first that fires wins.
-_TERMINAL = ("server_error", "expired_token", "http_429", "throttle_in_200")
+_TERMINAL = ("server_error", "expired_token", "quota_exceeded", "http_429", "throttle_in_200")
 _JSON = "application/json; charset=utf-8"
 _GATEWAY_PAGE = ("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
                  "<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
@@ -118,77 +136,12 @@ class FaultConfigError(ValueError):
 
 # --------------------------------------------------------------------------- platform dialects
 
-def _weibo_display(n: int) -> str:
-    # Weibo's display strings: 12345 -> "1.2万", 123456789 -> "1.2亿".
-    for unit, size in (("亿", 100_000_000), ("万", 10_000)):
-        if n >= size:
-            return f"{n / size:.1f}".removesuffix(".0") + unit
-    return str(n)
-
-
-@dataclass(frozen=True)
-class _Dialect:
-    envelope: Callable[..., dict]  # (req, code, message, **extra) -> body
-    throttle_codes: Mapping[int, str]
-    default_throttle: int
-    http_429: tuple[int, str, dict]  # code, message, extra fields
-    transient: tuple[int, str, dict]
-    expired: tuple[int, str, dict]
-    list_keys: tuple[str, ...]
-    cursor_params: tuple[str, ...]
-    new_field: tuple[str, object]
-    count_fields: tuple[str, ...]
-    display_count: Callable[[int], str]
-    optional_fields: tuple[str, ...]
-    throttle_headers: Mapping[str, str] = field(default_factory=dict)
-
-    def next_cursor(self, body: dict) -> str | None:
-        if "next_cursor" in body:  # Weibo: 0 at the end
-            return str(body["next_cursor"]) if body["next_cursor"] else None
-        paging = body.get("paging") or {}
-        if "next" in paging:  # Graph: no next on the last page
-            return str(paging.get("cursors", {}).get("after") or "") or None
-        return None
-
-
-def _weibo_envelope(req: Request, code: int, message: str, **_: object) -> dict:
-    return weibo_api.error_envelope(req, code, message)
-
-
-DIALECTS: dict[str, _Dialect] = {
-    "weibo": _Dialect(
-        envelope=_weibo_envelope,
-        throttle_codes={10022: "IP requests out of rate limit", 10023: "User requests out of rate limit",
-                        10024: "User requests for this api out of rate limit"},
-        default_throttle=10023,
-        http_429=(10023, "User requests out of rate limit", {}),
-        transient=(10001, "System error", {}),
-        expired=(21327, "expired_token", {}),
-        list_keys=("statuses", "comments", "users"),
-        cursor_params=("max_id", "cursor"),
-        new_field=("region_name", "发布于 北京"),
-        count_fields=("attitudes_count", "followers_count"),
-        display_count=_weibo_display,
-        optional_fields=("pic_urls", "source", "description", "profile_image_url"),
-    ),
-    "instagram": _Dialect(
-        envelope=instagram_api.error_envelope,
-        throttle_codes={4: "(#4) Application request limit reached", 17: "(#17) User request limit reached"},
-        default_throttle=17,
-        http_429=(4, "(#4) Application request limit reached", {"is_transient": True}),
-        transient=(2, "An unexpected error has occurred. Please retry your request later.", {"is_transient": True}),
-        expired=(190, "Error validating access token: Session has expired on {expired}. The current time is {now}.",
-                 {"error_subcode": 463}),
-        list_keys=("data",),
-        cursor_params=("after",),
-        new_field=("is_shared_to_feed", True),
-        count_fields=("like_count", "followers_count"),
-        display_count=str,
-        optional_fields=("caption", "permalink", "from", "biography", "profile_picture_url"),
-        throttle_headers={"X-App-Usage": json.dumps({"call_count": 100, "total_cputime": 100, "total_time": 100})},
-    ),
+# Each platform module says how it words its faults (``FAULT_DIALECT``); this module stays generic.
+DIALECTS: dict[str, FaultDialect] = {
+    p: importlib.import_module(f"ingestion.demo.{p}_api").FAULT_DIALECT for p in WORLD_PLATFORMS
 }
 PLATFORMS = tuple(DIALECTS)
+QUOTA_PLATFORMS = tuple(p for p, d in DIALECTS.items() if d.quota is not None)
 
 
 # --------------------------------------------------------------------------- configuration
@@ -251,6 +204,9 @@ class FaultConfig:
             if faults.throttle_code is not None and faults.throttle_code not in codes:
                 raise FaultConfigError(f"throttle_code {faults.throttle_code!r} is not a {name} throttle; "
                                        f"valid: {', '.join(map(str, codes))}")
+            if faults.modes.get("quota_exceeded") and DIALECTS[name].quota is None:
+                raise FaultConfigError(f"{name} has no daily quota to exhaust; quota_exceeded works for "
+                                       f"{', '.join(QUOTA_PLATFORMS)}")
             platforms[name] = faults
         object.__setattr__(self, "platforms", platforms)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
@@ -341,6 +297,7 @@ class RawResponse:
     payload: bytes
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = _JSON
+    hang_up: bool = False  # close the connection without answering
 
     def encode(self) -> bytes:
         return self.payload
@@ -386,9 +343,9 @@ class FaultInjector:
                 self._burst_left[platform] = faults.burst - 1
         return n, fired
 
-    def _count(self, platform: str, mode: str) -> None:
+    def _count(self, platform: str, mode: str, n: int = 1) -> None:
         with self._lock:
-            self._injected[platform][mode] += 1
+            self._injected[platform][mode] += n
 
     def serve(self, platform: str, req: Request, answer: Callable[[], Response]) -> Response | RawResponse:
         """The platform's answer to ``req`` (``answer()``), or a fault in its place or on top of it."""
@@ -399,6 +356,11 @@ class FaultInjector:
         if "slow" in fired:
             self._count(platform, "slow")
             time.sleep(faults.delay)
+        if "timeout" in fired:
+            # Hang, then hang up without a word: the client's read time-out fires first.
+            self._count(platform, "timeout")
+            time.sleep(faults.delay)
+            return RawResponse(0, b"", hang_up=True)
         dialect = DIALECTS[platform]
         terminal = next((m for m in _TERMINAL if m in fired), None)
         if terminal is not None:
@@ -407,21 +369,24 @@ class FaultInjector:
         resp = answer()
         if resp.status != 200 or not isinstance(resp.body, dict):
             return resp
-        memory = "duplicate_items" in faults.modes
         body = resp.body
+        if "late_rows" in faults.modes:
+            body = self._hold_back_late_rows(platform, req, body, faults, dialect)
+        memory = "duplicate_items" in faults.modes
         items = self._items(body, dialect)
         if memory and items is not None:
             self._remember(platform, req, body, items, dialect)
         if "duplicate_items" in fired and items:
-            body = copy.deepcopy(body)
+            body = copy.deepcopy(body) if body is resp.body else body
             items = self._items(body, dialect)
             items.insert(*self._duplicate(platform, req, items, dialect))
             self._count(platform, "duplicate_items")
         if "schema_drift" in fired:
             body = copy.deepcopy(body) if body is resp.body else body
             targets = self._items(body, dialect)
-            if targets is None and "error" not in body and "error_code" not in body:
-                targets = [body]
+            if targets is None:
+                data = body.get("data")
+                targets = [data] if isinstance(data, dict) and not self._items(data, dialect) else [body]
             if targets and self._drift([t for t in targets if isinstance(t, dict)], faults, dialect):
                 self._count(platform, "schema_drift")
         if body is not resp.body:
@@ -437,7 +402,7 @@ class FaultInjector:
     # -- terminal faults: answered without the platform
 
     def _terminal(self, mode: str, platform: str, n: int, req: Request, faults: PlatformFaults,
-                  dialect: _Dialect) -> Response | RawResponse:
+                  dialect: FaultDialect) -> Response | RawResponse:
         if mode == "server_error":
             status = (500, 502, 503)[int(self.draw(platform, n, "server_error.status") * 3)]
             if status == 500:
@@ -451,35 +416,45 @@ class FaultInjector:
             now = datetime.now(timezone.utc)
             message = message.format(expired=(now - timedelta(hours=1)).strftime("%A, %d-%b-%y %H:%M:%S UTC"),
                                      now=now.strftime("%A, %d-%b-%y %H:%M:%S UTC"))
-            headers = {}
-            if platform == "instagram":
-                headers["WWW-Authenticate"] = f'OAuth "Facebook Platform" "invalid_token" "{message}"'
-            return Response(400, dialect.envelope(req, code, message, **extra), headers)
+            return Response(dialect.expired_status, dialect.envelope(req, code, message, **extra),
+                            dict(dialect.expired_headers))
+        if mode == "quota_exceeded":
+            status, code, message, extra = dialect.quota
+            return Response(status, dialect.envelope(req, code, message, **extra))
         if mode == "http_429":
             code, message, extra = dialect.http_429
             headers = {"Retry-After": str(faults.retry_after), **dialect.throttle_headers}
             return Response(429, dialect.envelope(req, code, message, **extra), headers)
         code = faults.throttle_code or dialect.default_throttle
-        extra = {"is_transient": True} if platform == "instagram" else {}
-        return Response(200, dialect.envelope(req, code, dialect.throttle_codes[code], **extra),
+        return Response(200, dialect.envelope(req, code, dialect.throttle_codes[code], **dialect.throttle_extra),
                         dict(dialect.throttle_headers))
 
     # -- body faults: applied to the platform's HTTP 200 answer
 
     @staticmethod
-    def _items(body: dict, dialect: _Dialect) -> list | None:
+    def _items(body: dict, dialect: FaultDialect) -> list | None:
         for key in dialect.list_keys:
-            if isinstance(body.get(key), list):
-                return body[key]
+            found = dig(body, key)
+            if isinstance(found, list):
+                return found
         return None
 
     @staticmethod
-    def _walk_key(platform: str, req: Request, dialect: _Dialect) -> tuple:
-        # One paged walk: same endpoint and parameters, whatever the cursor and token.
-        skip = {"access_token", *dialect.cursor_params}
-        return platform, req.path, tuple(sorted((k, v) for k, v in req.params.items() if k not in skip))
+    def _cursor(req: Request, param: str) -> str | None:
+        value = req.params.get(param)
+        if value is None and isinstance(req.json, dict) and param in req.json:
+            value = str(req.json[param])
+        return value
 
-    def _remember(self, platform: str, req: Request, body: dict, items: list, dialect: _Dialect) -> None:
+    @staticmethod
+    def _walk_key(platform: str, req: Request, dialect: FaultDialect) -> tuple:
+        # One paged walk: same endpoint and parameters, whatever the cursor and token.
+        skip = {"access_token", "key", *dialect.cursor_params}
+        body = req.json if isinstance(req.json, dict) else {}
+        return (platform, req.path, tuple(sorted((k, v) for k, v in req.params.items() if k not in skip)),
+                tuple(sorted((k, repr(v)) for k, v in body.items() if k not in skip)))
+
+    def _remember(self, platform: str, req: Request, body: dict, items: list, dialect: FaultDialect) -> None:
         nxt = dialect.next_cursor(body)
         if not items or nxt is None:
             return
@@ -488,17 +463,37 @@ class FaultInjector:
             while len(self._pages) > self._PAGE_MEMORY:
                 self._pages.popitem(last=False)
 
-    def _duplicate(self, platform: str, req: Request, items: list, dialect: _Dialect) -> tuple[int, object]:
+    def _duplicate(self, platform: str, req: Request, items: list, dialect: FaultDialect) -> tuple[int, object]:
         walk = self._walk_key(platform, req, dialect)
         with self._lock:
             for param in dialect.cursor_params:
-                previous = self._pages.get((walk, req.params.get(param)))
+                previous = self._pages.get((walk, self._cursor(req, param)))
                 if previous is not None:
                     return 0, copy.deepcopy(previous)  # the previous page's last item, again
         return 1, copy.deepcopy(items[0])  # no previous page known: this page's first item twice
 
+    def _hold_back_late_rows(self, platform: str, req: Request, body: dict, faults: PlatformFaults,
+                             dialect: FaultDialect) -> dict:
+        """Items created on the export day that the platform will only show a day later."""
+        day = _export_day_of(req)
+        items = self._items(body, dialect)
+        if day is None or not items:
+            return body
+        p = faults.modes["late_rows"]
+        late = [i for i, item in enumerate(items)
+                if isinstance(item, dict) and _created_day(dialect, item) == day
+                and _unit(self.config.seed, platform, "late", _identity(item)) < p]
+        if not late:
+            return body
+        body = copy.deepcopy(body)
+        kept = self._items(body, dialect)
+        for i in reversed(late):
+            del kept[i]
+        self._count(platform, "late_rows", len(late))
+        return body
+
     @staticmethod
-    def _drift(items: list[dict], faults: PlatformFaults, dialect: _Dialect) -> bool:
+    def _drift(items: list[dict], faults: PlatformFaults, dialect: FaultDialect) -> bool:
         changed = False
         for item in items:
             if "new_field" in faults.drift:
@@ -506,9 +501,12 @@ class FaultInjector:
                 item[name] = value
                 changed = True
             if "string_count" in faults.drift:
-                for name in dialect.count_fields:
-                    if isinstance(item.get(name), int) and not isinstance(item[name], bool):
-                        item[name] = dialect.display_count(item[name])
+                for path in dialect.count_fields:
+                    *parents, name = path.split(".")
+                    holder = dig(item, ".".join(parents)) if parents else item
+                    value = holder.get(name) if isinstance(holder, dict) else None
+                    if isinstance(value, int) and not isinstance(value, bool):
+                        holder[name] = dialect.display_count(value)
                         changed = True
             if "missing_field" in faults.drift:
                 gone = next((f for f in dialect.optional_fields if f in item), None)
@@ -516,3 +514,35 @@ class FaultInjector:
                     del item[gone]
                     changed = True
         return changed
+
+
+def _unit(*parts: object) -> float:
+    key = "\x1f".join(map(str, parts)).encode()
+    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big") / 2**64
+
+
+def _identity(item: dict) -> str:
+    """An item's own id, whatever the platform calls it (id, item_id, note_id, aid, rpid, msgid, ...)."""
+    for key in sorted(item):
+        if key == "id" or key.endswith("id") or key in ("aid", "rpid", "bvid"):
+            if isinstance(item[key], (str, int)) and not isinstance(item[key], bool):
+                return f"{key}={item[key]}"
+    return repr(sorted((k, repr(v)) for k, v in item.items()))
+
+
+def _created_day(dialect: FaultDialect, item: dict):
+    try:
+        ts = dialect.item_time(item)
+    except Exception:  # a drifted item is not late, just odd
+        return None
+    return None if ts is None else ts.astimezone(timezone.utc).date()
+
+
+def _export_day_of(req: Request):
+    raw = req.params.get("export_date")
+    if raw is None and isinstance(req.json, dict):
+        raw = req.json.get("end_date")  # WeChat's datacube windows end on the day they describe
+    try:
+        return date.fromisoformat(str(raw)) if raw is not None else None
+    except ValueError:
+        return None

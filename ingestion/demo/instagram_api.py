@@ -3,14 +3,17 @@ string ids, ``paging.cursors.after`` with ``paging.next`` absent on the last pag
 bearer tokens and the ``OAuthException`` error envelope."""
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import json
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlencode
 
 from ingestion.demo.api_common import (
     BadRequest, Platform, Request, Response, decode_cursor, encode_cursor, end_of, export_day, int_param,
 )
-from ingestion.demo.world import TRACKING_DAYS, WORLD_EPOCH, Comment, Follower, Kol, Post
+from ingestion.demo.world import WORLD_EPOCH, Comment, Follower, Kol, Post, World
 
 API_VERSION = "v21.0"
 
@@ -48,7 +51,7 @@ def _user(api: Platform, kol: Kol, day: date) -> dict:
         "name": kol.handle.replace(".", " ").title(),
         "followers_count": api.world.followers_on(kol, day),
         "follows_count": api.world.following_on(kol, day),
-        "media_count": 80 + int(kol.posts_per_day * (day - WORLD_EPOCH).days),
+        "media_count": api.world.posts_count_on(kol, day),
         "biography": f"{kol.niche} creator",
     }
 
@@ -59,7 +62,7 @@ def _media(api: Platform, post: Post, as_of: datetime, kol: Kol) -> dict:
     return {
         "id": post.post_id,
         "caption": post.text,
-        "media_type": post.media_type,
+        "media_type": "CAROUSEL_ALBUM" if post.media_type == "CAROUSEL" else post.media_type,
         "media_product_type": "REELS" if post.media_type == "VIDEO" else "FEED",
         "like_count": likes,
         "comments_count": comments,
@@ -98,13 +101,9 @@ def _lookup(api: Platform, node_id: str, day: date) -> tuple[str, Kol, Post | No
     kol = api.world.kol(node_id)
     if kol is not None and kol.platform == "instagram":
         return "user", kol, None
-    post = api.world.post(node_id)
-    if post is not None and post.platform == "instagram" and post.created_at <= end_of(day):
+    post = api.world.post(node_id, "instagram")
+    if post is not None and post.created_at <= end_of(day):
         return "media", api.world.kol(post.account_id), post
-    for kol in api.world.kols("instagram"):
-        for post in api.world.posts_between(kol, day - timedelta(days=TRACKING_DAYS), day):
-            if post.post_id == node_id:
-                return "media", kol, post
     raise BadRequest(400, 100, f"Unsupported get request. Object with ID '{node_id}' does not exist, "
                                "cannot be loaded due to missing permissions, or does not support this operation")
 
@@ -164,3 +163,60 @@ def error_envelope(req: Request, code: int, message: str, **extra: object) -> di
     injector (``faults.py``) renders its faults with it too."""
     trace = hashlib.blake2b(req.path.encode(), digest_size=8).hexdigest()
     return {"error": {"message": message, "type": "OAuthException", "code": code, **extra, "fbtrace_id": trace}}
+
+
+def _item_time(item: dict) -> datetime | None:
+    try:
+        return datetime.strptime(item["timestamp"], "%Y-%m-%dT%H:%M:%S%z")
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _next_cursor(body: dict) -> str | None:
+    paging = body.get("paging") or {}
+    return str(paging.get("cursors", {}).get("after") or "") or None if "next" in paging else None
+
+
+FAULT_DIALECT = FaultDialect(
+    envelope=error_envelope,
+    throttle_codes={4: "(#4) Application request limit reached", 17: "(#17) User request limit reached"},
+    default_throttle=17,
+    throttle_extra={"is_transient": True},
+    http_429=(4, "(#4) Application request limit reached", {"is_transient": True}),
+    transient=(2, "An unexpected error has occurred. Please retry your request later.", {"is_transient": True}),
+    expired=(190, "Error validating access token: Session has expired on {expired}. The current time is {now}.",
+             {"error_subcode": 463}),
+    expired_headers={"WWW-Authenticate": 'OAuth "Facebook Platform" "invalid_token" "Session has expired"'},
+    list_keys=("data",),
+    cursor_params=("after",),
+    new_field=("is_shared_to_feed", True),
+    count_fields=("like_count", "followers_count"),
+    display_count=str,
+    optional_fields=("caption", "permalink", "from", "biography", "profile_picture_url"),
+    item_time=_item_time,
+    next_cursor=_next_cursor,
+    throttle_headers={"X-App-Usage": json.dumps({"call_count": 100, "total_cputime": 100, "total_time": 100})},
+    # Graph has no daily quota, only rolling-hour call counts (the throttles above).
+    quota=None,
+)
+
+
+def export_files(world: World, day: date) -> dict[str, bytes]:
+    """Meta Business Suite's "Export data" of content insights: one CSV row per post
+    published in the last week, as of the end of ``day``."""
+    as_of = end_of(day)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["Post ID", "Account ID", "Account username", "Account name", "Description", "Duration (sec)",
+                     "Publish time", "Permalink", "Post type", "Data comment", "Date", "Impressions", "Reach",
+                     "Likes", "Shares", "Follows", "Comments", "Saves"])
+    for kol in world.kols("instagram"):
+        for post in world.posts_between(kol, day - timedelta(days=6), day):
+            c = world.counters(post, as_of)
+            code = hashlib.blake2b(post.post_id.encode(), digest_size=6).hexdigest()
+            kind = {"VIDEO": "IG reel", "CAROUSEL": "IG carousel"}.get(post.media_type, "IG image")
+            writer.writerow([post.post_id, kol.account_id, kol.handle, kol.handle.replace(".", " ").title(), post.text,
+                             post.duration_s, post.created_at.strftime("%m/%d/%Y %H:%M"),
+                             f"https://www.instagram.com/p/{code}/", kind, "", "Lifetime", c.views,
+                             int(c.views * 0.7), c.likes, c.shares, "", c.comments, c.saves])
+    return {f"instagram_content_{day.isoformat()}.csv": out.getvalue().encode("utf-8")}

@@ -1,8 +1,10 @@
 """The demo export API: every demo platform behind one loopback HTTP server.
 
-    python -m ingestion.demo.server --port 8765
+    python -m ingestion.demo.server --port 8765 --preset small
 
-serves ``/weibo/2/...`` and ``/instagram/v21.0/...``. Tokens are the same
+serves each of the nine platforms under its own prefix (``/weibo/2/...``,
+``/douyin/api/douyin/v1/...``, ``/instagram/v21.0/...``, ...; docs/demo-api/ lists
+every endpoint). Tokens are the same
 environment variables the connectors read (``KOL_WEIBO_ACCESS_TOKEN``, ...), so a
 demo run and the server agree without a token ever being written down twice.
 
@@ -13,8 +15,8 @@ makes the sequence reproducible::
     python -m ingestion.demo.server --fault-seed 7 --faults "weibo:http_429=0.1,retry_after=0;instagram:expired_token=1"
     KOL_DEMO_FAULTS="weibo:server_error=0.05,burst=3" python -m ingestion.demo.server
 
-Modes: http_429, throttle_in_200, server_error, slow, truncated, expired_token,
-duplicate_items, schema_drift. Parameters: retry_after (seconds), burst (requests),
+Modes: http_429, throttle_in_200, server_error, slow, timeout, truncated,
+expired_token, quota_exceeded, duplicate_items, late_rows, schema_drift. Parameters: retry_after (seconds), burst (requests),
 delay (seconds), throttle_code, drift (new_field+string_count+missing_field).
 ``KOL_DEMO_FAULTS`` and ``KOL_DEMO_FAULT_SEED`` are the flags' defaults; in-process,
 pass ``DemoExportServer(faults=FaultConfig.parse(...))`` and read
@@ -23,6 +25,8 @@ pass ``DemoExportServer(faults=FaultConfig.parse(...))`` and read
 from __future__ import annotations
 
 import argparse
+import importlib
+import json
 import logging
 import os
 import signal
@@ -30,17 +34,18 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from ingestion.demo import instagram_api, weibo_api
 from ingestion.demo.api_common import Platform, Request, Response
 from ingestion.demo.faults import (
     ENV_FAULTS, ENV_SEED, FaultConfig, FaultConfigError, FaultInjector, RawResponse, parse_seed,
 )
-from ingestion.demo.world import World, default_world
+from ingestion.demo.world import PLATFORMS, PRESETS, World, default_world
 from ingestion.settings import platform_settings
 
 log = logging.getLogger(__name__)
 
-HANDLERS = {"weibo": weibo_api.handle, "instagram": instagram_api.handle}
+# One module per platform, ``ingestion/demo/<platform>_api.py``, each with ``handle``.
+MODULES = {p: importlib.import_module(f"ingestion.demo.{p}_api") for p in PLATFORMS}
+HANDLERS = {p: m.handle for p, m in MODULES.items()}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -48,7 +53,19 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, so clients can pool connections
     disable_nagle_algorithm = True  # headers and body go out separately: no 40 ms Nagle stall
 
+    def do_POST(self) -> None:  # noqa: N802 (WeChat's datacube endpoints are POSTs with a JSON body)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw.decode("utf-8")) if raw else {}
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            body = None
+        self._dispatch("POST", body if isinstance(body, dict) else {"__invalid_json__": True})
+
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self._dispatch("GET", None)
+
+    def _dispatch(self, method: str, json_body: dict | None) -> None:
         url = urlsplit(self.path)
         _, _, rest = url.path.partition("/")
         platform, _, sub = rest.partition("/")
@@ -58,11 +75,12 @@ class _Handler(BaseHTTPRequestHandler):
             return
         host = self.headers.get("Host", f"{self.server.server_address[0]}:{self.server.server_address[1]}")
         req = Request(
-            method="GET",
+            method=method,
             path="/" + sub,
             params=dict(parse_qsl(url.query, keep_blank_values=True)),
             headers={k.lower(): v for k, v in self.headers.items()},
             base_url=f"http://{host}/{platform}",
+            json=json_body,
         )
         self.server.requests_served += 1
         api = self.server.platforms[platform]
@@ -73,6 +91,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(faults.serve(platform, req, lambda: handler(api, req)))
 
     def _send(self, resp: Response | RawResponse) -> None:
+        if getattr(resp, "hang_up", False):
+            self.close_connection = True  # no status line, no body: the client sees a dropped connection
+            return
         payload = resp.encode()
         try:
             self.send_response(resp.status)
@@ -150,6 +171,10 @@ class DemoExportServer:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--preset", choices=sorted(PRESETS), default=os.environ.get("KOL_DEMO_PRESET", "small"),
+                        help="size of the demo world (default: $KOL_DEMO_PRESET or small)")
+    parser.add_argument("--seed", type=int, default=int(os.environ.get("KOL_DEMO_SEED", "7")),
+                        help="seed of the demo world (default: $KOL_DEMO_SEED or 7)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("KOL_DEMO_PORT", "8765")))
     parser.add_argument("--faults", default=os.environ.get(ENV_FAULTS, ""), metavar="SPEC",
                         help=f"faults to inject, e.g. 'weibo:http_429=0.1,server_error=0.05;instagram:expired_token=1' "
@@ -161,8 +186,12 @@ def main() -> None:
         faults = FaultConfig.parse(args.faults, seed=parse_seed(args.fault_seed)) if args.faults.strip() else None
     except FaultConfigError as exc:
         parser.error(str(exc))
-    server = DemoExportServer(host=args.host, port=args.port, faults=faults).start()
-    print(f"demo export API listening on {server.url} (platforms: {', '.join(HANDLERS)})", flush=True)
+    # The connectors' demo roster reads the same variables, so both sides see one world.
+    os.environ["KOL_DEMO_PRESET"], os.environ["KOL_DEMO_SEED"] = args.preset, str(args.seed)
+    server = DemoExportServer(world=World(seed=args.seed, preset=args.preset), host=args.host, port=args.port,
+                              faults=faults).start()
+    print(f"demo export API listening on {server.url} (preset {args.preset}, seed {args.seed}; "
+          f"platforms: {', '.join(HANDLERS)})", flush=True)
     if faults is not None:
         print(f"injecting faults (seed {faults.seed}): {faults}", flush=True)
     stopped = threading.Event()

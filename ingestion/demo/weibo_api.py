@@ -3,10 +3,14 @@ int64 ids beside ``idstr``, ``max_id`` paging (inclusive, newest first) and its
 ``{"request", "error_code", "error"}`` error envelope."""
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, datetime, timedelta, timezone
 
-from ingestion.demo.api_common import BadRequest, Platform, Request, Response, end_of, export_day, int_param
-from ingestion.demo.world import TRACKING_DAYS, WORLD_EPOCH, Comment, Follower, Kol, Post
+from ingestion.demo.api_common import (
+    BadRequest, FaultDialect, Platform, Request, Response, display_count_cn, end_of, export_day, int_param,
+)
+from ingestion.demo.world import WORLD_EPOCH, Comment, Follower, Kol, Post, World
 
 CST = timezone(timedelta(hours=8))
 _SOURCE = '<a href="https://app.weibo.com/t/feed/1tqBja" rel="nofollow">iPhone客户端</a>'
@@ -18,7 +22,6 @@ def weibo_time(ts: datetime) -> str:
 
 
 def _user(api: Platform, kol: Kol, day: date) -> dict:
-    days = (day - WORLD_EPOCH).days
     return {
         "id": int(kol.account_id),
         "idstr": kol.account_id,
@@ -26,9 +29,9 @@ def _user(api: Platform, kol: Kol, day: date) -> dict:
         "name": kol.handle,
         "followers_count": api.world.followers_on(kol, day),
         "friends_count": api.world.following_on(kol, day),
-        "statuses_count": 120 + int(kol.posts_per_day * days),
+        "statuses_count": api.world.posts_count_on(kol, day),
         "verified": kol.start_followers > 100_000,
-        "created_at": weibo_time(datetime(2016, 3, 1, tzinfo=timezone.utc) + timedelta(days=int(kol.account_id) % 900)),
+        "created_at": weibo_time(kol.created_at),
         "profile_image_url": f"https://tvax1.sinaimg.cn/crop/{kol.account_id}.jpg",
         "description": f"{kol.niche} | 合作请私信",
     }
@@ -99,13 +102,9 @@ def _kol(api: Platform, uid: str | None) -> Kol:
 
 
 def _find_post(api: Platform, status_id: str | None, day: date) -> tuple[Kol, Post]:
-    post = api.world.post(status_id or "")
-    if post is not None and post.platform == "weibo" and post.created_at <= end_of(day):
+    post = api.world.post(status_id or "", "weibo")
+    if post is not None and post.created_at <= end_of(day):
         return api.world.kol(post.account_id), post
-    for kol in api.world.kols("weibo"):
-        for post in api.world.posts_between(kol, day - timedelta(days=TRACKING_DAYS), day):
-            if post.post_id == status_id:
-                return kol, post
     raise BadRequest(400, 20101, "Target weibo does not exist!")
 
 
@@ -171,3 +170,52 @@ def handle(api: Platform, req: Request) -> Response:
 def error_envelope(req: Request, code: int, message: str) -> dict:
     """Weibo's error body; the fault injector (``faults.py``) renders its faults with it too."""
     return {"request": "/" + req.path.lstrip("/"), "error_code": str(code), "error": message}
+
+
+def _item_time(item: dict) -> datetime | None:
+    try:
+        return datetime.strptime(item["created_at"], "%a %b %d %H:%M:%S %z %Y")
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _next_cursor(body: dict) -> str | None:
+    return str(body["next_cursor"]) if body.get("next_cursor") else None  # 0 at the end
+
+
+FAULT_DIALECT = FaultDialect(
+    envelope=lambda req, code, message, **_: error_envelope(req, code, message),
+    throttle_codes={10022: "IP requests out of rate limit", 10023: "User requests out of rate limit",
+                    10024: "User requests for this api out of rate limit"},
+    default_throttle=10023,
+    http_429=(10023, "User requests out of rate limit", {}),
+    transient=(10001, "System error", {}),
+    expired=(21327, "expired_token", {}),
+    list_keys=("statuses", "comments", "users"),
+    cursor_params=("max_id", "cursor"),
+    new_field=("region_name", "发布于 北京"),
+    count_fields=("attitudes_count", "followers_count"),
+    display_count=display_count_cn,
+    optional_fields=("pic_urls", "source", "description", "profile_image_url"),
+    item_time=_item_time,
+    next_cursor=_next_cursor,
+    # Weibo's per-app daily call limit surfaces as the per-user limit's own code family.
+    quota=(403, 10024, "User requests for this api out of rate limit (daily)", {}),
+)
+
+
+def export_files(world: World, day: date) -> dict[str, bytes]:
+    """微博创作者中心 "内容分析" export: one row per post of the last week, counters as of the end of ``day``;
+    UTF-8 with a BOM, as Chinese dashboards write for Excel."""
+    as_of = end_of(day)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["博主UID", "博主昵称", "微博ID", "发布时间", "微博内容", "阅读数", "转发数", "评论数", "点赞数"])
+    for kol in world.kols("weibo"):
+        for post in world.posts_between(kol, day - timedelta(days=6), day):
+            c = world.counters(post, as_of)
+            reads = "10万+" if c.views >= 100_000 else str(c.views)  # the dashboard caps reads as WeChat does
+            writer.writerow([kol.account_id, kol.handle, post.post_id,
+                             post.created_at.astimezone(CST).strftime("%Y-%m-%d %H:%M"), post.text, reads,
+                             c.shares, c.comments, c.likes])
+    return {f"weibo_content_{day.isoformat()}.csv": ("\ufeff" + out.getvalue()).encode("utf-8")}
