@@ -9,12 +9,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 DAYS ?= 14
+PRESET ?= small
+FAULTS ?=
+START ?= $(shell date -u -d '14 days ago' +%F)
+END ?= $(shell date -u -d 'yesterday' +%F)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo dev test demo-api dbt-build dbt-parse clean
+.PHONY: help setup demo dev test demo-api demo-exports dbt-build dbt-parse clean
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "kol-warehouse needs Python 3.11; set PYTHON=/path/to/python3.11")'
@@ -37,8 +41,11 @@ dev: setup ## Open the Dagster UI (http://127.0.0.1:3000) with the demo export A
 test: setup ## Run the whole test suite
 	$(BIN)/pytest
 
-demo-api: setup ## Serve the demo export API alone (KOL_DEMO_PORT, default 8765; faults: KOL_DEMO_FAULTS)
-	$(BIN)/python -m ingestion.demo.server
+demo-api: setup ## Serve the demo export API alone: PRESET=tiny|small|medium|large, FAULTS='weibo:http_429=0.1;...'
+	$(BIN)/python -m ingestion.demo.server --preset $(PRESET) $(if $(FAULTS),--faults '$(FAULTS)')
+
+demo-exports: setup ## Write the demo world's dashboard files and answer key: PRESET, START, END (data/demo_exports)
+	$(BIN)/python -m ingestion.demo.generate --preset $(PRESET) --start $(START) --end $(END)
 
 dbt-parse: setup ## Parse the dbt project (writes dbt_project/target/manifest.json)
 	cd dbt_project && ../$(BIN)/dbt parse --quiet

@@ -22,15 +22,14 @@ PLATFORMS = ("weibo", "instagram")
 
 
 def _planted(kind: str, platform: str) -> tuple[str, list[date]]:
-    """The platform's account planted with `kind` ("bought" or "viral") and its planted days
-    whose engagement baseline is warm: at least BASELINE_DAYS landed days before them."""
-    for kol in default_world().kols(platform):
-        planted_on = kol.buys_followers_on if kind == "bought" else kol.goes_viral_on
-        days = [FIRST + timedelta(days=i) for i in range(BASELINE_DAYS, DAYS)]
-        warm = [day for day in days if planted_on(day)]
-        if warm:
-            return f"{platform}:{kol.account_id}", warm
-    raise AssertionError(f"no {kind} day with a warm baseline for {platform} in {FIRST} .. {LAST}")
+    """From the demo world's answer key: the platform's account planted with `kind`
+    ("bought_followers" or "viral_post") and its planted days whose engagement baseline is
+    warm (at least BASELINE_DAYS landed days before them)."""
+    truth = default_world().ground_truth(FIRST + timedelta(days=BASELINE_DAYS), LAST)
+    events = [e for e in truth["events"] if e["kind"] == kind and e["platform"] == platform]
+    assert events, f"no {kind} day with a warm baseline for {platform} in {FIRST} .. {LAST}"
+    (account,) = {e["account_id"] for e in events}
+    return f"{platform}:{account}", sorted(date.fromisoformat(e["day"]) for e in events)
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +63,8 @@ def test_plain_dbt_build_passes_models_data_tests_and_unit_tests(built):
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_bought_followers_are_flagged_and_a_viral_spike_is_not(built, platform):
     warehouse, _ = built
-    buyer, bought_days = _planted("bought", platform)
-    star, viral_days = _planted("viral", platform)
+    buyer, bought_days = _planted("bought_followers", platform)
+    star, viral_days = _planted("viral_post", platform)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         flagged = set(con.execute("select account_key, date_day from fct_followers_daily "
                                   "where platform = ? and is_suspicious_growth", [platform]).fetchall())
@@ -91,7 +90,7 @@ def test_eastern_kols_reply_more_than_western_ones(built):
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_credibility_is_the_sum_of_its_components_and_the_buyer_loses_points(built, platform):
     warehouse, _ = built
-    buyer, _ = _planted("bought", platform)
+    buyer, _ = _planted("bought_followers", platform)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute("""
             select credibility.account_key, credibility_score, engagement_points + reciprocity_points

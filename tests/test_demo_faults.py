@@ -34,7 +34,9 @@ def faulty(spec: str, seed: int = 0):
 def _uid(platform: str) -> str:
     from ingestion.demo.world import default_world
 
-    return default_world().kols(platform)[0].account_id
+    # The biggest ordinary account: its counts are large enough to show as display strings.
+    return max((k for k in default_world().kols(platform) if k.role is None),
+               key=lambda k: k.start_followers).account_id
 
 
 def weibo(server, path: str = "/2/users/show.json", timeout: float = 10, **params) -> requests.Response:
@@ -303,7 +305,9 @@ def test_parse_the_compact_syntax():
 
 
 @pytest.mark.parametrize("spec, message", [
-    ("tiktok:http_429=1", r"unknown platform 'tiktok'; valid platforms: weibo, instagram"),
+    ("myspace:http_429=1", r"unknown platform 'myspace'; valid platforms: weibo, douyin, xiaohongshu, bilibili, "
+                           r"wechat, instagram, tiktok, youtube, x"),
+    ("bilibili:quota_exceeded=1", r"bilibili has no daily quota to exhaust; quota_exceeded works for .*youtube"),
     ("weibo:http_492=1", r"unknown fault mode or parameter 'http_492'.*valid modes: http_429, throttle_in_200"),
     ("weibo:http_429=1.5", r"probability of http_429 must be a number from 0 to 1"),
     ("weibo:http_429=often", r"http_429 must be a number, got 'often'"),
@@ -334,7 +338,7 @@ def test_config_from_the_environment():
 
 
 def test_cli_rejects_a_bad_fault_spec_from_the_environment_with_the_valid_names():
-    env = os.environ | {"KOL_DEMO_FAULTS": "weibo:http_429=1;douyin:slow=1"}
+    env = os.environ | {"KOL_DEMO_FAULTS": "weibo:http_429=1;myspace:slow=1"}
     proc = subprocess.run([sys.executable, "-m", "ingestion.demo.server", "--port", "0"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=30)
-    assert proc.returncode == 2 and "unknown platform 'douyin'; valid platforms: weibo, instagram" in proc.stderr
+    assert proc.returncode == 2 and "unknown platform 'myspace'; valid platforms: weibo, douyin" in proc.stderr

@@ -11,7 +11,8 @@ from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlencode
 
 from ingestion.demo.api_common import (
-    BadRequest, Platform, Request, Response, decode_cursor, encode_cursor, end_of, export_day, int_param,
+    BadRequest, FaultDialect, Platform, Request, Response, decode_cursor, encode_cursor, end_of, export_day,
+    int_param,
 )
 from ingestion.demo.world import WORLD_EPOCH, Comment, Follower, Kol, Post, World
 

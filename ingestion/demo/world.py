@@ -410,7 +410,8 @@ class World:
     preset: Preset | str = DEFAULT_PRESET
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _CACHE_ITEMS = 6_000  # bounded: memory stays flat however many days are served
+    _pools: dict = field(default_factory=dict, repr=False)  # per account: bounded by the roster, not the days
+    _CACHE_ITEMS = 12_000  # posts and comment lists: bounded, so memory stays flat however many days are served
 
     def __post_init__(self) -> None:
         if isinstance(self.preset, str):
@@ -658,11 +659,8 @@ class World:
     def _make_comments(self, post: Post) -> list[Comment]:
         kol = self._by_id[post.account_id]
         r = _rng(self.seed, "comments", post.post_id)
-        pool = self.audience_pool(kol)
-        real = [f for f in pool if f.kind in ("real", "mass_follower")]
+        pool, real, cum_weights = self._pool_and_weights(kol)
         bots = [f for f in pool if f.kind == "bot"]
-        # Repeat commenters: a Zipf-like pick from the pool favours a loyal core.
-        weights = [1.0 / (rank + 1) for rank in range(len(real))]
         texts = _COMMENT_TEXT[kol.region]
         tau = ENGAGEMENT_HALF_LIFE_H / math.log(2)
         horizon = TRACKING_DAYS * 24 * 0.999
@@ -685,7 +683,7 @@ class World:
         for i in range(min(post.final_comments, self.preset.max_comments_per_post)):
             delay_h = min(horizon, r.expovariate(1 / tau))  # the same decay as the counters
             created = post.created_at + timedelta(seconds=int(delay_h * 3600))
-            author = r.choices(real, weights=weights)[0]
+            author = r.choices(real, cum_weights=cum_weights)[0]  # repeat commenters: a loyal core
             roll = r.random()
             if roll < kol.substance_share:
                 template = r.choice(texts["substance"])
@@ -717,7 +715,22 @@ class World:
 
     # -- audience -----------------------------------------------------------
     def audience_pool(self, kol: Kol) -> list[Follower]:
-        return self._memo(("pool", kol.account_id), lambda: self._make_pool(kol))
+        return self._pool_and_weights(kol)[0]
+
+    def _pool_and_weights(self, kol: Kol) -> tuple[list[Follower], list[Follower], list[float]]:
+        """The pool, its real members, and their cumulative Zipf weights (a loyal core comments most)."""
+        cached = self._pools.get(kol.account_id)
+        if cached is None:
+            pool = self._make_pool(kol)
+            real = [f for f in pool if f.kind in ("real", "mass_follower")]
+            cum, total = [], 0.0
+            for rank in range(len(real)):
+                total += 1.0 / (rank + 1)
+                cum.append(total)
+            cached = (pool, real, cum)
+            with self._lock:
+                self._pools[kol.account_id] = cached
+        return cached
 
     def _make_pool(self, kol: Kol) -> list[Follower]:
         size = self.preset.audience_pool
