@@ -127,6 +127,9 @@ class FaultDialect:
     quota: tuple[int, int | str, str, dict] | None = None
     throttle_extra: Mapping[str, object] = field(default_factory=dict)  # extra fields of a throttle-in-200 body
     method: str = "GET"
+    # Page-number paging (Bilibili pn/ps): a connector stops on a short page, so late rows
+    # cannot simply be cut out of one; the injector leaves such lists alone.
+    page_numbered: bool = False
 
 
 def dig(body: object, path: str) -> object:

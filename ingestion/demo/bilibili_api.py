@@ -12,8 +12,8 @@ Where the shapes come from (``docs/demo-api/bilibili.md`` has the details):
   62004; the av/BV conversion (``bvid`` is the real reversible encoding of ``aid``);
 - demo choices: a video is "under review" (62004) from its upload until its publish
   time, and an id of this world's format with no video behind it is a deleted video
-  (62002); ``page.count`` is the profile's video count, which includes videos from
-  before the demo world began, so the last page of a space list can come early;
+  (62002); ``page.count`` is the profile's video count (``card.archive_count``), a
+  closed form that does not match the list's length: page until a short list;
   ``tlist`` is empty and ``like_num`` is absent, since both would total a history;
 - demo additions: profile fields on ``/x/relation/fans`` items (``follower``,
   ``following``, ``archive_count``, ``jointime``) for the audience sample, and the
@@ -295,7 +295,8 @@ def handle(api: Platform, req: Request) -> Response:
             return _ok({
                 "list": {"tlist": {}, "vlist": [_vlist_item(world, kol, p, as_of) for p in page], "slist": []},
                 "page": {"pn": pn, "ps": ps, "count": world.posts_count_on(kol, day)},
-                "episodic_button": {"text": "播放全部", "uri": f"//www.bilibili.com/medialist/play/{kol.account_id}?from=space"},
+                "episodic_button": {"text": "播放全部",
+                                    "uri": f"//www.bilibili.com/medialist/play/{kol.account_id}?from=space"},
                 "is_risk": False, "gaia_res_type": 0, "gaia_data": None,
             })
         if req.path == "/x/web-interface/view":
@@ -385,18 +386,22 @@ def _item_time(item: dict) -> datetime | None:
 
 
 def _next_cursor(body: dict) -> str | None:
-    """The next ``pn``: there is one while the page is full and the count goes further."""
+    """The next ``pn`` while the page is full. Comments also stop at ``page.count``; the space
+    list does not, since its count is the profile's video count, not the list's length."""
     data = body.get("data") if isinstance(body, dict) else None
     if not isinstance(data, dict) or not isinstance(data.get("page"), dict):
         return None
     page = data["page"]
     if isinstance(data.get("list"), dict):
         pn, ps, items = page.get("pn"), page.get("ps"), data["list"].get("vlist") or []
+        more = True
     else:
         pn, ps, items = page.get("num"), page.get("size"), data.get("replies") or []
-    if not isinstance(pn, int) or not isinstance(ps, int) or not isinstance(page.get("count"), int):
+        more = isinstance(page.get("count"), int) and isinstance(pn, int) and isinstance(ps, int) \
+            and pn * ps < page["count"]
+    if not isinstance(pn, int) or not isinstance(ps, int):
         return None
-    return str(pn + 1) if len(items) == ps and pn * ps < page["count"] else None
+    return str(pn + 1) if more and len(items) == ps else None
 
 
 FAULT_DIALECT = FaultDialect(
@@ -409,6 +414,7 @@ FAULT_DIALECT = FaultDialect(
     expired=(NOT_LOGGED_IN, MESSAGES[NOT_LOGGED_IN], {}),
     list_keys=("data.list.vlist", "data.replies", "data.list"),
     cursor_params=("pn",),
+    page_numbered=True,
     new_field=("is_lesson_video", 0),
     count_fields=("play", "comment", "video_review", "stat.view", "stat.like", "stat.reply", "fans", "follower"),
     display_count=display_count_cn,

@@ -39,6 +39,8 @@ Modes
     Each list item created on the export day is, with this probability (drawn per
     item, not per request, so every page and retry agrees), left out of that day's
     export and shown from the next day's on: the row arrives after its day was pulled.
+    Page-numbered lists (Bilibili) are left alone: cutting a row out of a page would
+    end a walk that stops on a short page.
 ``truncated``
     An HTTP 200 whose JSON body is cut in the middle (at a character boundary, so
     the body is valid UTF-8); ``Content-Length`` is that of the cut body, so the
@@ -477,7 +479,7 @@ class FaultInjector:
         """Items created on the export day that the platform will only show a day later."""
         day = _export_day_of(req)
         items = self._items(body, dialect)
-        if day is None or not items:
+        if day is None or not items or dialect.page_numbered:
             return body
         p = faults.modes["late_rows"]
         late = [i for i, item in enumerate(items)
@@ -509,10 +511,13 @@ class FaultInjector:
                         holder[name] = dialect.display_count(value)
                         changed = True
             if "missing_field" in faults.drift:
-                gone = next((f for f in dialect.optional_fields if f in item), None)
-                if gone is not None:
-                    del item[gone]
-                    changed = True
+                for path in dialect.optional_fields:  # the first present goes; dotted paths reach nested fields
+                    *parents, name = path.split(".")
+                    holder = dig(item, ".".join(parents)) if parents else item
+                    if isinstance(holder, dict) and name in holder:
+                        del holder[name]
+                        changed = True
+                        break
         return changed
 
 
@@ -521,12 +526,16 @@ def _unit(*parts: object) -> float:
     return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big") / 2**64
 
 
+_IDENTITY_KEYS = ("id", "idstr", "item_id", "note_id", "aid", "bvid", "rpid", "user_comment_id", "msgid", "comment_id",
+                  "video_id", "open_id", "openid", "mid", "user_id")
+
+
 def _identity(item: dict) -> str:
-    """An item's own id, whatever the platform calls it (id, item_id, note_id, aid, rpid, msgid, ...)."""
-    for key in sorted(item):
-        if key == "id" or key.endswith("id") or key in ("aid", "rpid", "bvid"):
-            if isinstance(item[key], (str, int)) and not isinstance(item[key], bool):
-                return f"{key}={item[key]}"
+    """An item's own id, whatever the platform calls it; a comment's id before its author's."""
+    for key in _IDENTITY_KEYS:
+        value = item.get(key)
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return f"{key}={value}"
     return repr(sorted((k, repr(v)) for k, v in item.items()))
 
 

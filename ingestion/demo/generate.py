@@ -32,6 +32,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ingestion.demo.world import PLATFORMS, PRESETS, World
@@ -61,8 +63,12 @@ def commerce_csv(world: World, platform: str, day: date) -> bytes:
 
 def interactions_parquet(world: World, platform: str, day: date) -> tuple[bytes, int]:
     table = world.interaction_events(platform, day)
-    table = table.sort_by([("account_id", "ascending"), ("event_time", "ascending"), ("kind", "ascending"),
-                           ("actor_id", "ascending")])
+    # A total order, so that the same day always writes the same bytes (dictionary columns do not sort).
+    keys = pa.table({"account_id": table["account_id"], "event_time": table["event_time"],
+                     "kind": table["kind"].cast(pa.string()), "actor_id": table["actor_id"],
+                     "post_id": table["post_id"]})
+    order = pc.sort_indices(keys, sort_keys=[(name, "ascending") for name in keys.column_names])
+    table = table.take(order)
     sink = io.BytesIO()
     # Fixed writer settings and no created_by timestamp: the same day gives the same bytes.
     pq.write_table(table, sink, compression="zstd", use_dictionary=True, write_statistics=True)

@@ -192,7 +192,8 @@ def _window(req: Request, endpoint: str, cap: date) -> list[date]:
         raise WxError(61500, "date format error") from None
     if begin > end or end > cap or (end - begin).days + 1 > MAX_SPAN[endpoint]:
         raise WxError(61501, "date range error")
-    return [begin + timedelta(days=i) for i in range((end - begin).days + 1) if begin + timedelta(days=i) >= WORLD_EPOCH]
+    days = (begin + timedelta(days=i) for i in range((end - begin).days + 1))
+    return [d for d in days if d >= WORLD_EPOCH]
 
 
 def _datacube(api: Platform, req: Request, endpoint: str, kol: Kol, cap: date) -> dict:

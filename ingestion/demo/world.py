@@ -867,7 +867,8 @@ class World:
         })
 
     def interaction_count(self, platform: str, day: date) -> int:
-        """How many interaction records ``interaction_events`` makes, without making them."""
+        """About how many interaction records ``interaction_events`` makes, without making them: exact
+        for likes, follows and unfollows, an expectation for comments and replies. Sizes the presets."""
         start = _day_start(day)
         end = start + timedelta(days=1)
         total = 0

@@ -113,7 +113,8 @@ def _base36(n: int) -> str:
 
 
 def _check(salt: str, body: str) -> str:
-    return _base36(int.from_bytes(hashlib.blake2b(f"{salt}:{body}".encode(), digest_size=6).digest(), "big"))[:8].rjust(8, "0")
+    digest = hashlib.blake2b(f"{salt}:{body}".encode(), digest_size=6).digest()
+    return _base36(int.from_bytes(digest, "big"))[:8].rjust(8, "0")
 
 
 def page_token(value: int, salt: str) -> str:
@@ -217,7 +218,7 @@ class _ExhaustedHeaders(Mapping):
 
 
 _LIMITS = _RateLimits()
-# Per 15 minutes with an app's bearer token (the Pro tier's published limits).
+# Per 15 minutes with an app's bearer token: of the order X publishes for its paid tiers (they vary by tier).
 _ENDPOINT_LIMIT = {"users": 300, "tweets": 1500, "followers": 15, "lookup": 450, "search": 450}
 
 
@@ -569,7 +570,10 @@ FAULT_DIALECT = FaultDialect(
     count_fields=("public_metrics.like_count", "public_metrics.retweet_count", "public_metrics.impression_count",
                   "public_metrics.followers_count"),
     display_count=display_count,
-    optional_fields=("entities", "conversation_id", "edit_history_tweet_ids", "description", "profile_image_url"),
+    # impression_count is really absent on posts older than December 2022. The injector drops top-level
+    # keys only, so today the others are what it drops.
+    optional_fields=("public_metrics.impression_count", "entities", "conversation_id", "edit_history_tweet_ids",
+                     "description", "profile_image_url"),
     item_time=_item_time,
     next_cursor=_next_cursor,
 )

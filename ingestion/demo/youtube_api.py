@@ -32,6 +32,7 @@ import hashlib
 import io
 import json
 from datetime import date, datetime, timedelta, timezone
+from typing import Callable
 
 from ingestion.demo.api_common import (
     BadRequest, FaultDialect, Platform, Request, Response, decode_cursor, dig, encode_cursor, end_of, export_day,
@@ -49,10 +50,10 @@ _QUOTA_MESSAGE = ('The request cannot be completed because you have exceeded you
 class YouTubeError(Exception):
     """An error YouTube answers with: HTTP status, message, and the ``errors[0]`` fields."""
 
-    def __init__(self, status: int, message: str, reason: str, domain: str = "global",
+    def __init__(self, http_status: int, message: str, reason: str, domain: str = "global",
                  headers: dict[str, str] | None = None, **extra: object):
         super().__init__(message)
-        self.status, self.message, self.headers = status, message, headers or {}
+        self.status, self.message, self.headers = http_status, message, headers or {}
         self.extra = {"reason": reason, "domain": domain, **extra}
 
 
@@ -135,7 +136,7 @@ def _invalid_page_token() -> YouTubeError:
                         "youtube.parameter", location="pageToken", location_type="parameter")
 
 
-def _thumbs(url_of: callable) -> dict:
+def _thumbs(url_of: Callable[[str], str]) -> dict:
     return {name: {"url": url_of(name), "width": w, "height": h}
             for name, w, h in (("default", 120, 90), ("medium", 320, 180), ("high", 480, 360))}
 
@@ -252,7 +253,8 @@ def _channel(api: Platform, kol: Kol, day: date, parts: set[str]) -> dict:
     if "snippet" in parts:
         item["snippet"] = {
             "title": kol.handle, "description": _channel_description(kol), "customUrl": "@" + kol.handle.lower(),
-            "publishedAt": yt_time(kol.created_at), "thumbnails": _avatar_thumbs(f"https://yt3.ggpht.com/{kol.account_id}"),
+            "publishedAt": yt_time(kol.created_at),
+            "thumbnails": _avatar_thumbs(f"https://yt3.ggpht.com/{kol.account_id}"),
             "localized": {"title": kol.handle, "description": _channel_description(kol)}, "country": "US",
         }
     if "contentDetails" in parts:
@@ -646,9 +648,10 @@ FAULT_DIALECT = FaultDialect(
                   "statistics.subscriberCount", "snippet.totalReplyCount", "snippet.topLevelComment.snippet.likeCount",
                   "contentDetails.totalItemCount"),
     display_count=display_count,
-    # Parts that really come and go: per video (live, paid placement), per thread (replies).
-    optional_fields=("paidProductPlacementDetails", "liveStreamingDetails", "replies", "status", "contentDetails",
-                     "subscriberSnippet"),
+    # What really goes missing: likeCount (likes hidden), commentCount (comments off), tags; then parts that
+    # come and go. The injector drops top-level keys only, so today the parts are what it drops.
+    optional_fields=("statistics.likeCount", "statistics.commentCount", "snippet.tags", "liveStreamingDetails",
+                     "paidProductPlacementDetails", "replies", "status", "subscriberStatistics"),
     item_time=_item_time,
     next_cursor=_next_cursor,
 )
