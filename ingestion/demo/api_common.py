@@ -147,3 +147,34 @@ def display_count_cn(n: int) -> str:
         if n >= size:
             return f"{n / size:.1f}".removesuffix(".0") + unit
     return str(n)
+
+
+def cookie(req: Request, name: str) -> str | None:
+    """One cookie's value from the request's ``Cookie`` header (Bilibili SESSDATA, Xiaohongshu web_session)."""
+    for part in req.headers.get("cookie", "").split(";"):
+        key, eq, value = part.strip().partition("=")
+        if eq and key == name:
+            return value
+    return None
+
+
+def iso_time_param(req: Request, name: str) -> datetime | None:
+    """An RFC 3339 time parameter (X's start_time, YouTube's publishedAfter); raises ValueError
+    when it is not one, so each platform can word the error its own way."""
+    raw = req.params.get(name)
+    if raw is None:
+        return None
+    ts = datetime.fromisoformat(raw)
+    if ts.tzinfo is None:
+        raise ValueError(raw)
+    return ts.astimezone(timezone.utc)
+
+
+def epoch_seconds(ts: object) -> datetime | None:
+    """An epoch-seconds field as a UTC time, or None when it is absent or not an integer."""
+    if isinstance(ts, bool) or not isinstance(ts, int):
+        return None
+    try:
+        return datetime.fromtimestamp(ts, timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None

@@ -27,7 +27,8 @@ import io
 from datetime import date, datetime, timedelta, timezone
 
 from ingestion.demo.api_common import (
-    BadRequest, FaultDialect, Platform, Request, Response, display_count_cn, end_of, export_day, int_param,
+    BadRequest, FaultDialect, Platform, Request, Response, cookie, display_count_cn, end_of, epoch_seconds,
+    export_day, int_param,
 )
 from ingestion.demo.world import TRACKING_DAYS, WORLD_EPOCH, Comment, Follower, Kol, Post, World
 
@@ -259,19 +260,11 @@ def _by_aid(api: Platform, aid: int, as_of: datetime) -> tuple[Kol, Post]:
     return kols[index], post
 
 
-def _cookie(req: Request, name: str) -> str | None:
-    for part in req.headers.get("cookie", "").split(";"):
-        key, eq, value = part.strip().partition("=")
-        if eq and key == name:
-            return value
-    return None
-
-
 # --------------------------------------------------------------------------- the handler
 
 def handle(api: Platform, req: Request) -> Response:
     try:
-        if _cookie(req, "SESSDATA") != api.token:
+        if cookie(req, "SESSDATA") != api.token:
             raise _Error(NOT_LOGGED_IN)
         if "/wbi/" in req.path and not (req.params.get("w_rid") and req.params.get("wts")):
             raise _Error(FORBIDDEN)  # WBI endpoints refuse unsigned queries
@@ -376,13 +369,7 @@ def handle(api: Platform, req: Request) -> Response:
 def _item_time(item: dict) -> datetime | None:
     if not isinstance(item, dict):
         return None
-    ts = next((item[k] for k in ("created", "ctime", "pubdate") if k in item), None)
-    if isinstance(ts, bool) or not isinstance(ts, int):
-        return None
-    try:
-        return datetime.fromtimestamp(ts, timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return None
+    return epoch_seconds(next((item[k] for k in ("created", "ctime", "pubdate") if k in item), None))
 
 
 def _next_cursor(body: dict) -> str | None:

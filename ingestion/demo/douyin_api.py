@@ -28,7 +28,8 @@ import struct
 from datetime import date, datetime, timedelta, timezone
 
 from ingestion.demo.api_common import (
-    BadRequest, FaultDialect, Platform, Request, Response, display_count_cn, end_of, export_day, int_param,
+    BadRequest, FaultDialect, Platform, Request, Response, display_count_cn, end_of, epoch_seconds, export_day,
+    int_param,
 )
 from ingestion.demo.world import TRACKING_DAYS, WORLD_EPOCH, Comment, Follower, Kol, Post, World
 from ingestion.platforms.base import EXPORT_DATE_PARAM
@@ -303,13 +304,7 @@ def handle(api: Platform, req: Request) -> Response:
 # --------------------------------------------------------------------------- fault dialect
 
 def _item_time(item: dict) -> datetime | None:
-    ts = item.get("create_time") if isinstance(item, dict) else None
-    if isinstance(ts, bool) or not isinstance(ts, int):
-        return None
-    try:
-        return datetime.fromtimestamp(ts, timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return None
+    return epoch_seconds(item.get("create_time") if isinstance(item, dict) else None)
 
 
 def _next_cursor(body: dict) -> str | None:

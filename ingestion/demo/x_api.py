@@ -37,7 +37,9 @@ import time
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta, timezone
 
-from ingestion.demo.api_common import BadRequest, FaultDialect, Platform, Request, Response, dig, end_of, export_day
+from ingestion.demo.api_common import (
+    BadRequest, FaultDialect, Platform, Request, Response, dig, end_of, export_day, iso_time_param,
+)
 from ingestion.demo.world import TRACKING_DAYS, WORLD_EPOCH, Comment, Follower, Kol, Post, World, day_ordinal
 
 X_EPOCH_MS = 1_288_834_974_657  # Twitter's snowflake epoch
@@ -157,15 +159,10 @@ def _int_range(req: Request, name: str, default: int, low: int, high: int) -> in
 
 
 def _time_param(req: Request, name: str) -> datetime | None:
-    raw = req.params.get(name)
-    if raw is None:
-        return None
     try:
-        ts = datetime.fromisoformat(raw)
-        if ts.tzinfo is None:
-            raise ValueError(raw)
-        return ts.astimezone(timezone.utc)
+        return iso_time_param(req, name)
     except ValueError:
+        raw = req.params.get(name)
         raise invalid_request(name, raw, f"Invalid '{name}':'{raw}'. '{name}' must be a valid RFC 3339 date-time "
                                          "such as YYYY-MM-DDTHH:mm:ssZ") from None
 

@@ -27,7 +27,8 @@ import io
 from datetime import date, datetime, timedelta, timezone
 
 from ingestion.demo.api_common import (
-    BadRequest, FaultDialect, Platform, Request, Response, display_count_cn, end_of, export_day, int_param,
+    BadRequest, FaultDialect, Platform, Request, Response, cookie, display_count_cn, end_of, export_day,
+    int_param,
 )
 from ingestion.demo.world import TRACKING_DAYS, WORLD_EPOCH, Comment, Follower, Kol, Post, World
 from ingestion.platforms.base import EXPORT_DATE_PARAM
@@ -255,21 +256,13 @@ def _after(items: list, ids: list[str], cursor: str, size: int) -> tuple[list, s
     return page, last, start + size < len(items)
 
 
-def _cookie(req: Request, name: str) -> str | None:
-    for part in req.headers.get("cookie", "").split(";"):
-        key, eq, value = part.strip().partition("=")
-        if eq and key == name:
-            return value
-    return None
-
-
 # --------------------------------------------------------------------------- the handler
 
 def handle(api: Platform, req: Request) -> Response:
     try:
         if not req.headers.get("x-s"):
             raise _Error(SIGN_FAULT, status=406)  # the gateway rejects unsigned requests before the session
-        session = _cookie(req, "web_session")
+        session = cookie(req, "web_session")
         if not session:
             raise _Error(NO_LOGIN)
         if session != api.token:

@@ -36,6 +36,7 @@ from typing import Callable
 
 from ingestion.demo.api_common import (
     BadRequest, FaultDialect, Platform, Request, Response, decode_cursor, dig, encode_cursor, end_of, export_day,
+    iso_time_param,
 )
 from ingestion.demo.world import TRACKING_DAYS, WORLD_EPOCH, Comment, Follower, Kol, Post, World, day_ordinal
 
@@ -186,15 +187,10 @@ def _max_results(req: Request, default: int, low: int, high: int) -> int:
 
 
 def _rfc3339(req: Request, name: str) -> datetime | None:
-    raw = req.params.get(name)
-    if raw is None:
-        return None
     try:
-        ts = datetime.fromisoformat(raw)
-        if ts.tzinfo is None:
-            raise ValueError(raw)
-        return ts.astimezone(timezone.utc)
+        return iso_time_param(req, name)
     except ValueError:
+        raw = req.params.get(name)
         raise YouTubeError(400, f"Invalid value '{raw}'. Value must be an RFC 3339 date-time.", "invalidParameter",
                            "global", location=name, location_type="parameter") from None
 
