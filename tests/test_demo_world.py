@@ -244,3 +244,19 @@ def test_interaction_records_add_up_to_the_counters():
         unfollows = sum(1 for e in events if e["account_id"] == kol.account_id and e["kind"] == "unfollow")
         assert follows - unfollows == w.followers_on(kol, DAY) - w.followers_on(kol, DAY - timedelta(days=1))
     assert all(start <= e["event_time"] < start + timedelta(days=1) for e in events)
+
+
+def test_scheduled_creators_post_at_the_same_second_so_timelines_hold_ties():
+    w = World(preset="medium")
+    schedulers = [k for p in PLATFORMS if p != "wechat" for k in w.kols(p) if k.scheduled_hour is not None]
+    assert schedulers and len(schedulers) < 0.4 * sum(len(w.kols(p)) for p in PLATFORMS)
+    ties = 0
+    for kol in schedulers:
+        for day in (DAY - timedelta(days=d) for d in range(10)):
+            times = [p.created_at for p in w.posts_created_on(kol, day) if p.media_type != "LIVE"]
+            assert len(set(times)) <= 1 and all(t.hour == kol.scheduled_hour for t in times)
+            ties += len(times) > 1
+    assert ties, "several posts share one second"
+    for kol in schedulers[:5]:
+        assert len({p.post_id for p in w.posts_between(kol, DAY - timedelta(days=9), DAY)}) == \
+            len(w.posts_between(kol, DAY - timedelta(days=9), DAY)), "ids stay unique"

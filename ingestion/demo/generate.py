@@ -38,8 +38,8 @@ import pyarrow.parquet as pq
 
 from ingestion.demo.world import PLATFORMS, PRESETS, World
 
-COMMERCE_COLUMNS = ["platform", "account_id", "post_id", "kind", "brand", "day", "impressions", "clicks", "orders",
-                    "gmv", "currency"]
+COMMERCE_COLUMNS = ["platform", "account_id", "post_id", "kind", "brand", "day", "product_url", "impressions", "clicks",
+                    "orders", "gmv", "currency"]
 
 
 def _write_atomic(path: Path, payload: bytes) -> int:
@@ -56,7 +56,8 @@ def commerce_csv(world: World, platform: str, day: date) -> bytes:
     writer.writerow(COMMERCE_COLUMNS)
     for kol in world.kols(platform):
         for e in world.commerce_on(kol, day):
-            writer.writerow([e.platform, e.account_id, e.post_id, e.kind, e.brand, e.day.isoformat(), e.impressions,
+            writer.writerow([e.platform, e.account_id, e.post_id, e.kind, e.brand, e.day.isoformat(), e.product_url,
+                             e.impressions,
                              e.clicks, e.orders, f"{e.gmv:.2f}", e.currency])
     return out.getvalue().encode("utf-8")
 

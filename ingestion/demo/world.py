@@ -180,6 +180,9 @@ class Kol:
     sponsored_share: float  # share of posts that are paid partnerships
     lives_per_week: float  # live streams a week, on platforms that have them
     credibility: float  # hidden 0..1 trust that drives retail conversion
+    # Some creators schedule their posts: the day's posts all go out at the same second, so
+    # timelines hold ties that a connector comparing times with ">" loses at a page boundary.
+    scheduled_hour: int | None = None
 
     @property
     def buys_followers_phase(self) -> int | None:
@@ -278,6 +281,7 @@ class CommerceEvent:
     kind: str  # sponsored_post | live_stream
     brand: str
     day: date
+    product_url: str  # the product link or shop anchor the post carried
     impressions: int
     clicks: int
     orders: int
@@ -483,6 +487,8 @@ class World:
             reply_propensity=reply, reply_latency_hours=latency,
             sponsored_share=r.uniform(0.03, 0.2), lives_per_week=r.uniform(0.5, 3.0) if platform in LIVE_PLATFORMS else 0.0,
             credibility=round(trust, 4),
+            scheduled_hour=(lambda s: s.randrange(7, 22) if s.random() < 0.2 else None)(
+                _rng(self.seed, "schedule", platform, i)),
         )
 
     def kols(self, platform: str) -> list[Kol]:
@@ -586,6 +592,8 @@ class World:
         for i in range(min(count + lives, 99)):
             live = i >= count
             created = _day_start(day) + timedelta(seconds=r.randrange(86_400))
+            if kol.scheduled_hour is not None and not live:
+                created = _day_start(day) + timedelta(hours=kol.scheduled_hour)
             if kol.platform == "wechat":  # one push a day, all articles at the same time
                 created = _day_start(day) + timedelta(hours=12, seconds=_seed_of(self.seed, "push", kol.account_id, day) % 3600)
             likes = followers * kol.engagement_rate * r.lognormvariate(0.0, 0.35)
@@ -796,9 +804,10 @@ class World:
             clicks = int(impressions * ctr)
             orders = int(clicks * cvr)
             price = r.uniform(39, 399) if kol.region == "East" else r.uniform(9, 89)
+            product = f"https://shop.example/{kol.platform}/{_seed_of(self.seed, 'product', post.post_id) % 10**8:08d}"
             out.append(CommerceEvent(kol.platform, kol.account_id, post.post_id,
                                      "live_stream" if post.media_type == "LIVE" else "sponsored_post",
-                                     post.brand or "", day, impressions, clicks, orders, round(orders * price, 2),
+                                     post.brand or "", day, product, impressions, clicks, orders, round(orders * price, 2),
                                      CURRENCY[kol.region]))
         return out
 
