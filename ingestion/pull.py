@@ -6,6 +6,7 @@ previous slices of that platform-day as they were.
 """
 from __future__ import annotations
 
+import importlib
 import logging
 from datetime import date
 from pathlib import Path
@@ -13,16 +14,16 @@ from pathlib import Path
 from ingestion import settings as cfg
 from ingestion.http import PlatformHttp
 from ingestion.landing import SliceReport, land, normalize
-from ingestion.platforms.instagram import normalize as instagram_normalize
-from ingestion.platforms.instagram.client import InstagramConnector
-from ingestion.platforms.weibo import normalize as weibo_normalize
-from ingestion.platforms.weibo.client import WeiboConnector
-from ingestion.schemas import ENTITIES
+from ingestion.schemas import CONNECTED_PLATFORMS, ENTITIES
 
 log = logging.getLogger(__name__)
 
-CONNECTORS = {"weibo": (WeiboConnector, weibo_normalize.NORMALIZERS),
-              "instagram": (InstagramConnector, instagram_normalize.NORMALIZERS)}
+# Each platform folder has a client (``CONNECTOR``) and normalisers (``NORMALIZERS``).
+CONNECTORS = {
+    p: (importlib.import_module(f"ingestion.platforms.{p}.client").CONNECTOR,
+        importlib.import_module(f"ingestion.platforms.{p}.normalize").NORMALIZERS)
+    for p in CONNECTED_PLATFORMS
+}
 
 
 def pull_platform_day(platform: str, day: date, lake: Path | None = None,

@@ -102,3 +102,6 @@ class InstagramConnector:
                     if rt is None or start <= rt < end:
                         out.append(RawRecord(reply, ctx | {"parent_id": top.get("id")}))
         return out
+
+
+CONNECTOR = InstagramConnector

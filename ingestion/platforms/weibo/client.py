@@ -103,3 +103,6 @@ class WeiboConnector:
             if not comments or (known and min(known) < start):
                 return out
         return out
+
+
+CONNECTOR = WeiboConnector
