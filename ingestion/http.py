@@ -8,6 +8,8 @@ which raises ``PlatformError``. Secrets are scrubbed from every message.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -16,12 +18,33 @@ from urllib3.util.retry import Retry
 from ingestion.settings import PlatformSettings
 
 
+KINDS = ("auth", "throttle", "transient", "quota", "fatal")
+
+
 class PlatformError(RuntimeError):
-    """A platform refused a request. ``kind`` is one of: auth, throttle, transient, fatal."""
+    """A platform refused a request. ``kind`` is one of KINDS:
+
+    - ``auth``: the credential is missing, wrong or expired (the message says which variable to renew);
+    - ``throttle``: a rate limit that waiting cures (retried);
+    - ``transient``: an outage or a broken answer (retried);
+    - ``quota``: a daily quota is gone; no retry within the day helps (the message says when it resets);
+    - ``fatal``: anything else: a bug on one side or the other.
+    """
 
     def __init__(self, platform: str, kind: str, message: str):
+        if kind not in KINDS:
+            raise ValueError(f"unknown error kind {kind!r}; kinds: {', '.join(KINDS)}")
         super().__init__(f"{platform}: {message}")
         self.platform, self.kind = platform, kind
+
+
+def quota_resets(tz_name: str, now: datetime | None = None) -> str:
+    """When a daily quota that resets at local midnight in ``tz_name`` comes back, in words."""
+    zone = ZoneInfo(tz_name)
+    local = (now or datetime.now(timezone.utc)).astimezone(zone)
+    midnight = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=zone)
+    return (f"the quota resets at midnight {tz_name}, "
+            f"{midnight.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC; a later run or a backfill picks the slice up")
 
 
 @dataclass
@@ -57,7 +80,8 @@ class PlatformHttp:
             total=settings.retries,
             backoff_factor=0.5,
             status_forcelist=(429, 500, 502, 503, 504),
-            allowed_methods=("GET",),
+            # The POSTs platforms use for reads (WeChat datacube, TikTok lists) are as safe to repeat.
+            allowed_methods=("GET", "POST"),
             respect_retry_after_header=True,
             retry_after_max=settings.retry_after_max_s,
             raise_on_status=False,  # the classifier renders the final error in the platform's words
@@ -71,9 +95,19 @@ class PlatformHttp:
         return text.replace(token, "***") if token else text
 
     def get(self, path: str, params: dict | None = None, headers: dict | None = None) -> tuple[int, object]:
+        return self.request("GET", path, params=params, headers=headers)
+
+    def post(self, path: str, params: dict | None = None, headers: dict | None = None,
+             json: dict | None = None) -> tuple[int, object]:
+        return self.request("POST", path, params=params, headers=headers, json=json)
+
+    def request(self, method: str, path: str, params: dict | None = None, headers: dict | None = None,
+                json: dict | None = None) -> tuple[int, object]:
+        """One call; returns (HTTP status, parsed JSON body). Classifying the body is the client's job."""
         url = f"{self.settings.base_url}{path}"
         try:
-            resp = self.session.get(url, params=params, headers=headers, timeout=self.settings.timeout_s)
+            resp = self.session.request(method, url, params=params, headers=headers, json=json,
+                                        timeout=self.settings.timeout_s)
         except RetryAfterTooLong as exc:
             raise PlatformError(self.settings.platform, "throttle",
                                 f"{path}: the platform asks to wait {exc.seconds:.0f} s (Retry-After), more than "

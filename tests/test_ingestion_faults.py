@@ -46,14 +46,28 @@ def test_repeated_items_are_counted_as_duplicates_and_land_once(tmp_path, platfo
 
 @pytest.mark.parametrize("platform", ["weibo", "instagram"])
 def test_schema_drift_quarantines_what_does_not_parse_and_loses_nothing(tmp_path, platform):
-    reports, injected = _pull(platform, f"{platform}:schema_drift=0.3,drift=string_count", tmp_path)
+    # A required field gone (Weibo's and Instagram's optional fields are not): nothing may vanish.
+    reports, injected = _pull(platform, f"{platform}:schema_drift=0.3,drift=missing_field+new_field", tmp_path)
     assert injected[platform]["schema_drift"] > 0
     quarantined = sum(r.quarantined for r in reports.values())
-    assert quarantined > 0
     for r in reports.values():
         assert r.fetched == r.landed + r.quarantined + r.duplicates
     lines = [line for p in (tmp_path / "quarantine").rglob("records.jsonl") for line in p.read_text().splitlines()]
     assert len(lines) == quarantined and all('"reason"' in line and '"payload"' in line for line in lines)
+
+
+@pytest.mark.parametrize("platform", ["weibo", "instagram"])
+def test_counts_drifting_into_display_strings_still_land_as_numbers(tmp_path, platform):
+    clean, _ = _pull(platform, "", tmp_path / "clean")
+    drifted, injected = _pull(platform, f"{platform}:schema_drift=1,drift=string_count", tmp_path / "drift")
+    assert injected[platform]["schema_drift"] > 0
+    for entity in ENTITIES:
+        assert drifted[entity].quarantined == 0 and drifted[entity].landed == clean[entity].landed, entity
+    column = {"weibo": "attitudes_count", "instagram": "like_count"}[platform]
+    for before, after in zip(_rows(tmp_path / "clean", platform, "post_metrics"),
+                             _rows(tmp_path / "drift", platform, "post_metrics")):
+        # "1.2万" is all a display string says: the number lands, to the display's precision.
+        assert isinstance(after[column], int) and abs(after[column] - before[column]) <= 0.05 * before[column] + 1
 
 
 def test_a_retry_after_beyond_the_cap_fails_fast_with_a_clear_message(tmp_path):

@@ -10,9 +10,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable
 
+from ingestion.quirks import parse_count
 from ingestion.schemas import ENTITIES
 
 TRACKING_DAYS = 7  # how long after publication a post's counters are snapshotted daily
+# Posts and comments created this many days back are landed again in each day's slice, so that
+# rows a platform shows late (after their own day was pulled) are caught; staging keeps the
+# latest copy of each natural key, so re-reading never doubles a row.
+LOOKBACK_DAYS = 3
 
 # The day whose end an export describes. Real platforms answer only "as of now" and
 # ignore the parameter; the demo export API serves any finished day with it.
@@ -44,6 +49,11 @@ def tracking_window_start(day: date) -> datetime:
     return day_bounds(day - timedelta(days=TRACKING_DAYS - 1))[0]
 
 
+def lookback_window_start(day: date) -> datetime:
+    """Posts and comments created since this instant are landed in ``day``'s slice."""
+    return day_bounds(day - timedelta(days=LOOKBACK_DAYS - 1))[0]
+
+
 MAX_PAGES = 1_000  # a cursor that never ends is a platform bug, not a reason to loop forever
 
 
@@ -58,11 +68,6 @@ def time_or_none(parse: Callable[[str], datetime], item: dict, field: str) -> da
 
 
 def count_or_none(value: object, what: str) -> int | None:
-    """A platform counter as an int; None when absent; an error for anything else."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{what} is not an integer count: {value!r}")
-    if value < 0:
-        raise ValueError(f"{what} is negative: {value}")
-    return value
+    """A platform counter as an int, display strings included ("1.2万", "3,456"); None when
+    absent or unknown ("-", "未知"); a ValueError naming the field for anything else."""
+    return parse_count(value, what)

@@ -1,0 +1,80 @@
+"""Pseudonymisation of followers and commenters before anything is written.
+
+KOLs are public figures and keep their ids and handles. The people who follow them
+or comment on them are not: their ids and handles are replaced by a keyed hash
+(HMAC-SHA256 with ``KOL_PSEUDONYM_KEY``), so that the same person gets the same
+pseudonym in every slice (repeat commenters, pods across KOLs stay countable) while
+nobody can recover who they are without the key. What later rules need from a handle
+(its length and its count of digits, signals of generated accounts) is derived first.
+
+A schema marks the fields to protect with field metadata:
+
+    pa.field("user_id", pa.string(), metadata=PII_ID)          # replaced by its pseudonym
+    pa.field("screen_name", pa.string(), metadata=PII_HANDLE)  # replaced, after deriving
+                                                               # screen_name_length and
+                                                               # screen_name_digit_count
+
+Landing applies it to every row whose value is not one of the tracked KOLs' own ids,
+so a KOL's reply to a comment keeps the KOL's id and the reply rate stays computable.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+PII_KEY = b"kol.pii"
+PII_ID = {PII_KEY: b"id"}
+PII_HANDLE = {PII_KEY: b"handle"}
+ENV_KEY = "KOL_PSEUDONYM_KEY"
+# The demo world's key; a real deployment sets its own and keeps it secret.
+DEMO_KEY = "demo-pseudonym-key-not-secret"
+PREFIX = "p_"  # pseudonyms are recognisable as such
+
+
+def pseudonym_key() -> bytes:
+    return os.environ.get(ENV_KEY, DEMO_KEY).encode("utf-8")
+
+
+def pseudonymise(value: str, platform: str, key: bytes | None = None) -> str:
+    """The same value on the same platform always gets the same pseudonym."""
+    digest = hmac.new(key or pseudonym_key(), f"{platform}\x1f{value}".encode("utf-8"), hashlib.sha256)
+    return PREFIX + digest.hexdigest()[:24]
+
+
+def pii_kind(field: pa.Field) -> str | None:
+    meta = field.metadata or {}
+    kind = meta.get(PII_KEY)
+    return kind.decode() if kind else None
+
+
+def derived_handle_fields(field: pa.Field) -> list[pa.Field]:
+    """The features a handle leaves behind once it is pseudonymised."""
+    return [pa.field(f"{field.name}_length", pa.int32()), pa.field(f"{field.name}_digit_count", pa.int32())]
+
+
+def protect(table: pa.Table, platform: str, keep: set[str] | frozenset[str] = frozenset(),
+            key: bytes | None = None) -> pa.Table:
+    """Replace every PII column's values (but those in ``keep``, the KOLs' own) by pseudonyms;
+    for handles, add their length and digit count first. Vectorised but for the HMAC itself."""
+    key = key or pseudonym_key()
+    for i, field in enumerate(table.schema):
+        kind = pii_kind(field)
+        if kind is None:
+            continue
+        column = table.column(i)
+        values = column.to_pylist()
+        if kind == "handle":
+            length = pc.utf8_length(column).cast(pa.int32())
+            digits = pc.utf8_length(pc.replace_substring_regex(column, r"[^0-9]", "")).cast(pa.int32())
+            for new_field, array in zip(derived_handle_fields(field), (length, digits)):
+                if new_field.name not in table.column_names:
+                    table = table.append_column(new_field, array)
+        cache: dict[str, str] = {}
+        protected = [v if v is None or v in keep else cache.setdefault(v, pseudonymise(v, platform, key))
+                     for v in values]
+        table = table.set_column(i, field, pa.array(protected, pa.string()))
+    return table
