@@ -85,3 +85,56 @@ def test_a_day_that_is_not_over_cannot_be_exported(demo_api):
     today = datetime.now(timezone.utc).date().isoformat()
     resp = _weibo(demo_api, "/2/users/show.json", uid=_uid(demo_api), export_date=today)
     assert resp.status_code == 400 and "not a finished day" in resp.json()["error"]
+
+
+def _ig(api, path, **params):
+    from ingestion.demo.world import default_world
+
+    uid = max((k for k in default_world().kols("instagram") if k.role is None), key=lambda k: k.start_followers).account_id
+    return requests.get(f"{api.base_url('instagram')}/v21.0/{path.format(uid=uid)}", timeout=10,
+                        headers={"Authorization": f"Bearer {TOKENS['instagram']}"}, params={"export_date": DAY, **params})
+
+
+def test_instagram_paging_next_links_can_be_followed_and_nodes_read_alone(demo_api):
+    first = _ig(demo_api, "{uid}/media", fields="id,like_count,timestamp", limit=2)
+    assert "X-App-Usage" in first.headers and "X-Business-Use-Case-Usage" in first.headers
+    body = first.json()
+    followed = requests.get(body["paging"]["next"], headers={"Authorization": f"Bearer {TOKENS['instagram']}"},
+                            timeout=10).json()
+    by_cursor = _ig(demo_api, "{uid}/media", fields="id,like_count,timestamp", limit=2,
+                    after=body["paging"]["cursors"]["after"]).json()
+    assert followed["data"] == by_cursor["data"] and followed["data"][0]["id"] != body["data"][0]["id"]
+    media = body["data"][0]
+    assert _ig(demo_api, media["id"], fields="id,like_count").json() == {"id": media["id"],
+                                                                          "like_count": media["like_count"]}
+    insights = _ig(demo_api, f"{media['id']}/insights", metric="likes,impressions,reach").json()["data"]
+    values = {i["name"]: i["values"][0]["value"] for i in insights}
+    assert values["likes"] == media["like_count"] and values["impressions"] >= values["reach"] > 0
+    daily = _ig(demo_api, "{uid}/insights", metric="follower_count", period="day").json()["data"][0]
+    assert daily["period"] == "day" and daily["values"][0]["end_time"] == "2026-11-21T00:00:00+0000"
+    assert _ig(demo_api, f"{media['id']}/insights", metric="mood").json()["error"]["code"] == 100
+    # a cursor pointing before the start is refused, not served as an empty page
+    import base64
+    bad = base64.urlsafe_b64encode(b"offset:-3").decode().rstrip("=")
+    assert _ig(demo_api, "{uid}/media", fields="id", after=bad).status_code == 400
+
+
+def test_weibo_pages_by_max_id_since_id_and_page_numbers_alike(demo_api):
+    path = "/2/statuses/user_timeline.json"
+    uid = _uid(demo_api)
+    ids = [s["id"] for s in _weibo(demo_api, path, uid=uid, count=10).json()["statuses"]]
+    assert [s["id"] for s in _weibo(demo_api, path, uid=uid, count=5, page=2).json()["statuses"]] == ids[5:10]
+    assert [s["id"] for s in _weibo(demo_api, path, uid=uid, count=50, since_id=ids[4]).json()["statuses"]] == ids[:4]
+
+
+def test_the_server_answers_bad_requests_instead_of_dropping_them(demo_api):
+    import socket
+
+    host, port = demo_api.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b"POST /wechat/datacube/getarticlesummary HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n")
+        assert sock.recv(100).startswith(b"HTTP/1.1 400")
+    resp = requests.post(f"{demo_api.base_url('tiktok')}/v2/video/query/", json={"filters": -1}, timeout=10,
+                         params={"fields": "id", "open_id": "x", "export_date": DAY},
+                         headers={"Authorization": f"Bearer {TOKENS['tiktok']}"})
+    assert resp.status_code in (400, 401) and resp.json()["error"]["code"] != "ok"

@@ -82,14 +82,25 @@ def test_video_list_walks_the_whole_history_by_cursor_without_gaps_or_repeats(de
     assert len(expected) > 6 and seen == expected and pages == -(-len(expected) // 3)
 
 
+def _ts(day) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp())
+
+
 def test_play_count_is_often_zero_but_item_data_has_the_plays(demo_api):
     items = [(kol, i) for kol in _world().kols("douyin")[:4] for i in _videos(demo_api, kol.account_id)]
     zero = [(kol, i) for kol, i in items if i["statistics"]["play_count"] == 0 and i["statistics"]["digg_count"] > 0]
     assert zero and any(i["statistics"]["play_count"] > 0 for _, i in items)
-    owner, item = zero[0]
-    base = _data(_get(demo_api, "/data/external/item/base/", open_id=owner.account_id,
+    # Item data is T+1: the export of the day after holds the plays as of this day's end.
+    owner, item = next((k, i) for k, i in zero if i["create_time"] < _ts(DAY))
+    base = _data(_get(demo_api, "/data/external/item/base/", open_id=owner.account_id, day=DAY + timedelta(days=1),
                       item_id=item["item_id"]))["result"]
     assert base["total_play"] > base["total_like"] == item["statistics"]["digg_count"]
+    # A video published on the export day has no item data yet.
+    fresh = next(((k, i) for k, i in items if i["create_time"] >= _ts(DAY)), None)
+    if fresh is not None:
+        base = _data(_get(demo_api, "/data/external/item/base/", open_id=fresh[0].account_id,
+                          item_id=fresh[1]["item_id"]))["result"]
+        assert base["total_play"] == base["total_like"] == 0
 
 
 def test_errors_are_in_http_200_bodies_with_douyin_codes(demo_api):

@@ -112,7 +112,7 @@ def test_each_fault_mode_fires_on_each_platform_in_its_own_words(demo_api, platf
         assert all(dialect.new_field[0] in i for i in items)
 
 
-@pytest.mark.parametrize("platform", [p for p in PLATFORMS if p != "bilibili"])
+@pytest.mark.parametrize("platform", PLATFORMS)
 def test_late_rows_miss_their_day_and_arrive_the_next(demo_api, platform):
     from ingestion.demo.faults import DIALECTS, FaultInjector
 
@@ -122,7 +122,10 @@ def test_late_rows_miss_their_day_and_arrive_the_next(demo_api, platform):
         late = FaultInjector._items(call(api, platform).json(), dialect) or []
         held = api.faults_injected.get(platform, {}).get("late_rows", 0)
     todays = [i for i in clean if dialect.item_time(i).date().isoformat() == DAY]
-    assert held == len(todays) and len(late) == len(clean) - len(todays)
+    if dialect.page_numbered:  # the platform leaves them out before paging: the page stays full
+        assert held >= len(todays) > 0 and len(late) == len(clean)
+    else:
+        assert held == len(todays) and len(late) == len(clean) - len(todays)
     assert all(dialect.item_time(i).date().isoformat() != DAY for i in late)
 
 

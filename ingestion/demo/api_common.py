@@ -24,6 +24,9 @@ class Request:
     headers: dict[str, str]
     base_url: str  # e.g. "http://127.0.0.1:8765/instagram"
     json: dict | None = None  # a POST's JSON body (WeChat's datacube endpoints)
+    # Set by the fault injector for page-numbered lists: items it returns False for are late rows,
+    # which the platform leaves out before it cuts the list into pages.
+    item_filter: Callable[[dict], bool] | None = None
 
 
 @dataclass
@@ -91,7 +94,7 @@ def decode_cursor(cursor: str | None) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         kind, value = text.split(":", 1)
-        if kind != "offset":
+        if kind != "offset" or int(value) < 0:
             raise ValueError(kind)
         return int(value)
     except (ValueError, UnicodeDecodeError):
@@ -128,7 +131,7 @@ class FaultDialect:
     throttle_extra: Mapping[str, object] = field(default_factory=dict)  # extra fields of a throttle-in-200 body
     method: str = "GET"
     # Page-number paging (Bilibili pn/ps): a connector stops on a short page, so late rows
-    # cannot simply be cut out of one; the injector leaves such lists alone.
+    # cannot be cut out of a page; the injector hands the platform a filter (Request.item_filter) instead.
     page_numbered: bool = False
 
 

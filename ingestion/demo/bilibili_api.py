@@ -279,14 +279,15 @@ def handle(api: Platform, req: Request) -> Response:
             ps = int_param(req.params, "ps", 30, 50) or 30
             # Newest first; page numbers mean walking back until this page is full, no further.
             need = pn * ps
-            posts: list[Post] = []
+            items: list[dict] = []
             d = day
-            while d >= WORLD_EPOCH and len(posts) < need:
-                posts.extend(reversed(world.posts_created_on(kol, d)))
+            while d >= WORLD_EPOCH and len(items) < need:
+                todays = [_vlist_item(world, kol, p, as_of) for p in reversed(world.posts_created_on(kol, d))]
+                # Late rows (a fault the injector asks for) are left out before paging, as the platform would.
+                items.extend(i for i in todays if req.item_filter is None or req.item_filter(i))
                 d -= timedelta(days=1)
-            page = posts[(pn - 1) * ps : need]
             return _ok({
-                "list": {"tlist": {}, "vlist": [_vlist_item(world, kol, p, as_of) for p in page], "slist": []},
+                "list": {"tlist": {}, "vlist": items[(pn - 1) * ps : need], "slist": []},
                 "page": {"pn": pn, "ps": ps, "count": world.posts_count_on(kol, day)},
                 "episodic_button": {"text": "播放全部",
                                     "uri": f"//www.bilibili.com/medialist/play/{kol.account_id}?from=space"},

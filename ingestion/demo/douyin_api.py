@@ -12,7 +12,8 @@ Where the shapes come from (``docs/demo-api/douyin.md`` has the details):
   (invalid token), 2190008 (expired token), 2190015 (token and open_id do not
   match), 2100005 (invalid parameter), 2100004 (system busy), 2190001 (quota used up);
 - community: ``statistics.play_count`` is often 0 in the video list (the item
-  data endpoint has the plays), and item data exists only for videos under 30 days;
+  data endpoint has the plays), and item data exists only for videos under 30 days
+  and arrives the next day (T+1: an export of day D holds the totals of D-1);
 - demo additions: ``follower_count``, ``following_count`` and ``aweme_count`` on
   the user info; profile fields on ``/fans/list/`` items (the audience sample);
   the ``export_date`` parameter; ``extra.now`` and ``extra.logid`` are stamped with
@@ -268,7 +269,9 @@ def handle(api: Platform, req: Request) -> Response:
             post = _item(api, kol, req.params.get("item_id"), as_of)
             if as_of - post.created_at > timedelta(days=ITEM_DATA_DAYS):
                 raise _Error(PARAM_INVALID, f"仅支持查询{ITEM_DATA_DAYS}天内发布的视频")
-            c = world.counters(post, as_of)
+            # Item data is T+1: an export of day D holds the totals as of the end of D-1, so a
+            # video published on D shows zeros until the next day's export.
+            c = world.counters(post, as_of - timedelta(days=1))
             watched = 0.3 + 0.3 * _unit("douyin-watch", post.post_id)
             return _ok(req, {"result": {"avg_play_duration": round(max(post.duration_s, 1) * watched, 2),
                                         "total_comment": c.comments, "total_like": c.likes,

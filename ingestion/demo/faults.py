@@ -39,8 +39,8 @@ Modes
     Each list item created on the export day is, with this probability (drawn per
     item, not per request, so every page and retry agrees), left out of that day's
     export and shown from the next day's on: the row arrives after its day was pulled.
-    Page-numbered lists (Bilibili) are left alone: cutting a row out of a page would
-    end a walk that stops on a short page.
+    Page-numbered lists (Bilibili) are filtered by the platform before it cuts them
+    into pages (``Request.item_filter``), so that no page comes out short.
 ``truncated``
     An HTTP 200 whose JSON body is cut in the middle (at a character boundary, so
     the body is valid UTF-8); ``Content-Length`` is that of the cut body, so the
@@ -368,11 +368,13 @@ class FaultInjector:
         if terminal is not None:
             self._count(platform, terminal)
             return self._terminal(terminal, platform, n, req, faults, dialect)
+        if "late_rows" in faults.modes and dialect.page_numbered:
+            req.item_filter = self._late_filter(platform, req, faults, dialect)
         resp = answer()
         if resp.status != 200 or not isinstance(resp.body, dict):
             return resp
         body = resp.body
-        if "late_rows" in faults.modes:
+        if "late_rows" in faults.modes and not dialect.page_numbered:
             body = self._hold_back_late_rows(platform, req, body, faults, dialect)
         memory = "duplicate_items" in faults.modes
         items = self._items(body, dialect)
@@ -474,12 +476,23 @@ class FaultInjector:
                     return 0, copy.deepcopy(previous)  # the previous page's last item, again
         return 1, copy.deepcopy(items[0])  # no previous page known: this page's first item twice
 
+    def _late_filter(self, platform: str, req: Request, faults: PlatformFaults, dialect: FaultDialect):
+        day, p = _export_day_of(req), faults.modes["late_rows"]
+
+        def keep(item: dict) -> bool:
+            late = (day is not None and _created_day(dialect, item) == day
+                    and _unit(self.config.seed, platform, "late", _identity(item)) < p)
+            if late:
+                self._count(platform, "late_rows")
+            return not late
+        return keep
+
     def _hold_back_late_rows(self, platform: str, req: Request, body: dict, faults: PlatformFaults,
                              dialect: FaultDialect) -> dict:
         """Items created on the export day that the platform will only show a day later."""
         day = _export_day_of(req)
         items = self._items(body, dialect)
-        if day is None or not items or dialect.page_numbered:
+        if day is None or not items:
             return body
         p = faults.modes["late_rows"]
         late = [i for i, item in enumerate(items)

@@ -70,6 +70,8 @@ def _media(api: Platform, post: Post, as_of: datetime, kol: Kol) -> dict:
         "permalink": f"https://www.instagram.com/p/{code}/",
         "timestamp": graph_time(post.created_at),
         "username": kol.handle,
+        **({"children": {"data": [{"id": f"{post.post_id}{k}"} for k in range(1, 4)]}}
+           if post.media_type == "CAROUSEL" else {}),
     }
 
 
@@ -94,7 +96,7 @@ def _paged(req: Request, items: list[dict], default_limit: int = 25) -> dict:
         body["paging"] = {"cursors": cursors}
         if offset + limit < len(items):
             query = {k: v for k, v in req.params.items() if k != "access_token"} | {"after": cursors["after"]}
-            body["paging"]["next"] = f"{req.base_url}/{API_VERSION}{req.path}?{urlencode(query)}"
+            body["paging"]["next"] = f"{req.base_url}{req.path}?{urlencode(query)}"
     return body
 
 
@@ -109,7 +111,66 @@ def _lookup(api: Platform, node_id: str, day: date) -> tuple[str, Kol, Post | No
                                "cannot be loaded due to missing permissions, or does not support this operation")
 
 
+_MEDIA_METRICS = ("impressions", "reach", "saved", "shares", "likes", "comments", "total_interactions", "video_views")
+_USER_METRICS = ("follower_count", "reach", "impressions")
+
+
+def _usage(req: Request, node: str | None) -> dict[str, str]:
+    """Graph's usage headers on every answer: the share of the rolling hour's budget used.
+    Derived from the request, so that the same request gives the same bytes."""
+    used = 1 + hashlib.blake2b(req.path.encode(), digest_size=1).digest()[0] % 40
+    headers = {"X-App-Usage": json.dumps({"call_count": used, "total_cputime": used // 4, "total_time": used // 3})}
+    if node:
+        headers["X-Business-Use-Case-Usage"] = json.dumps({node: [{
+            "type": "instagram", "call_count": used, "total_cputime": used // 4, "total_time": used // 3,
+            "estimated_time_to_regain_access": 0}]})
+    return headers
+
+
+def _insight(node: str, name: str, period: str, values: list[dict]) -> dict:
+    return {"name": name, "period": period, "values": values, "title": name.replace("_", " ").title(),
+            "description": f"The {name.replace('_', ' ')} of this {('account' if period == 'day' else 'media')}.",
+            "id": f"{node}/insights/{name}/{period}"}
+
+
+def _metrics(req: Request, allowed: tuple[str, ...]) -> list[str]:
+    names = [m.strip() for m in (req.params.get("metric") or "").split(",") if m.strip()]
+    bad = [m for m in names if m not in allowed]
+    if not names or bad:
+        raise BadRequest(400, 100, f"(#100) metric[{len(names) - len(bad)}] must be one of the following values: "
+                                   f"{', '.join(allowed)}")
+    return names
+
+
+def _media_insights(api: Platform, post: Post, as_of: datetime, req: Request) -> dict:
+    c = api.world.counters(post, as_of)
+    value = {"impressions": c.views, "reach": int(c.views * 0.7), "saved": c.saves, "shares": c.shares,
+             "likes": c.likes, "comments": c.comments, "total_interactions": c.likes + c.comments + c.shares + c.saves,
+             "video_views": c.views if post.media_type == "VIDEO" else 0}
+    return {"data": [_insight(post.post_id, m, "lifetime", [{"value": value[m]}]) for m in _metrics(req, _MEDIA_METRICS)]}
+
+
+def _user_insights(api: Platform, kol: Kol, day: date, req: Request) -> dict:
+    """Daily account insights for ``day``: new followers, reach and impressions of the day's posts."""
+    if req.params.get("period", "day") != "day":
+        raise BadRequest(400, 100, "(#100) The period must be day for these metrics")
+    end = graph_time(end_of(day) + timedelta(microseconds=1))
+    views = sum(api.world.counters(p, end_of(day)).views - api.world.counters(p, end_of(day - timedelta(days=1))).views
+                for p in api.world.posts_between(kol, day - timedelta(days=7), day))
+    value = {"follower_count": max(0, api.world.followers_on(kol, day) - api.world.followers_on(kol, day - timedelta(days=1))),
+             "impressions": views, "reach": int(views * 0.7)}
+    return {"data": [_insight(kol.account_id, m, "day", [{"value": value[m], "end_time": end}])
+                     for m in _metrics(req, _USER_METRICS)]}
+
+
 def handle(api: Platform, req: Request) -> Response:
+    resp = _handle(api, req)
+    node = req.path.strip("/").split("/")[1] if req.path.count("/") >= 2 else None
+    resp.headers.update(_usage(req, node if resp.status == 200 else None))
+    return resp
+
+
+def _handle(api: Platform, req: Request) -> Response:
     try:
         auth = req.headers.get("authorization", "")
         token = auth[len("Bearer "):].strip() if auth.startswith("Bearer ") else req.params.get("access_token", "")
@@ -152,6 +213,12 @@ def handle(api: Platform, req: Request) -> Response:
                         item["replies"] = {"data": replies[c.comment_id]}
                     top.append(item)
             return Response(200, _paged(req, top, default_limit=50))
+        if kind == "media" and edge is None:
+            return Response(200, _select(_media(api, post, as_of, kol), req.params.get("fields")))
+        if kind == "media" and edge == "insights":
+            return Response(200, _media_insights(api, post, as_of, req))
+        if kind == "user" and edge == "insights":
+            return Response(200, _user_insights(api, kol, day, req))
         if kind == "user" and edge == "audience_sample":
             return Response(200, _paged(req, [_follower(f) for f in api.world.audience_sample(kol, day)], 50))
         raise BadRequest(400, 100, f"Tried accessing nonexisting field ({edge}) on node type ({kind})")

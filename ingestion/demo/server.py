@@ -54,7 +54,14 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # headers and body go out separately: no 40 ms Nagle stall
 
     def do_POST(self) -> None:  # noqa: N802 (WeChat's datacube endpoints are POSTs with a JSON body)
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length < 0:
+                raise ValueError(length)
+        except ValueError:
+            self.close_connection = True
+            self._send(Response(400, {"error": "Content-Length must be a whole number of bytes"}))
+            return
         raw = self.rfile.read(length) if length else b""
         try:
             body = json.loads(raw.decode("utf-8")) if raw else {}
@@ -85,10 +92,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.requests_served += 1
         api = self.server.platforms[platform]
         faults = self.server.faults
-        if faults is None:
-            self._send(handler(api, req))
-        else:
-            self._send(faults.serve(platform, req, lambda: handler(api, req)))
+        try:
+            if faults is None:
+                self._send(handler(api, req))
+            else:
+                self._send(faults.serve(platform, req, lambda: handler(api, req)))
+        except Exception:  # a bug in the demo must not look like a network fault: answer 500 and say so
+            log.exception("demo %s handler failed on %s %s", platform, method, url.path)
+            self._send(Response(500, {"error": "the demo export API failed on this request (a demo bug)",
+                                      "path": url.path}))
 
     def _send(self, resp: Response | RawResponse) -> None:
         if getattr(resp, "hang_up", False):

@@ -248,7 +248,8 @@ def _video_list(api: Platform, req: Request, day: date) -> dict:
 def _video_query(api: Platform, req: Request, day: date) -> dict:
     kol = _kol(api, req)
     fields = _fields(req, VIDEO_FIELDS)
-    ids = (_json(req).get("filters") or {}).get("video_ids")
+    filters = _json(req).get("filters")
+    ids = filters.get("video_ids") if isinstance(filters, dict) else None
     if not isinstance(ids, list) or not ids or len(ids) > MAX_VIDEOS:
         raise TikTokError(400, "invalid_params", f"filters.video_ids must list 1 to {MAX_VIDEOS} video ids.")
     videos = []

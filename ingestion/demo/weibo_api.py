@@ -134,15 +134,23 @@ def handle(api: Platform, req: Request) -> Response:
             kol = _kol(api, req.params.get("uid"))
             user = _user(api, kol, day)
             # Newest first; only as far back as paging asks for, so old days stay cheap.
+            # Three ways to page, as Weibo has: max_id (inclusive), since_id (newer than), page + count.
             count = int_param(req.params, "count", 20, 100)
             max_id = int_param(req.params, "max_id", 0, 2**63 - 1) or 2**63 - 1
+            since_id = int_param(req.params, "since_id", 0, 2**63 - 1)
+            page_no = max(1, int_param(req.params, "page", 1, 10_000))
+            skip = (page_no - 1) * count
+            # Ids sort like time: no day before since_id's own can hold a newer status.
+            decoded = api.world.ids.decode("weibo", str(since_id)) if since_id else None
+            oldest = max(WORLD_EPOCH, decoded[1]) if decoded else WORLD_EPOCH
             collected: list[Post] = []
             d = day
-            while d >= WORLD_EPOCH and len(collected) <= count:
-                collected.extend(p for p in reversed(api.world.posts_created_on(kol, d)) if int(p.post_id) <= max_id)
+            while d >= oldest and len(collected) <= skip + count:
+                collected.extend(p for p in reversed(api.world.posts_created_on(kol, d))
+                                 if since_id < int(p.post_id) <= max_id)
                 d -= timedelta(days=1)
-            statuses = [_status(api, p, as_of, user) for p in collected]
-            page, next_cursor = _page_by_max_id(statuses, req.params)
+            statuses = [_status(api, p, as_of, user) for p in collected[skip:]]
+            page, next_cursor = _page_by_max_id(statuses, {k: v for k, v in req.params.items() if k != "max_id"})
             return Response(200, {"statuses": page, "total_number": user["statuses_count"],
                                   "previous_cursor": 0, "next_cursor": next_cursor, "hasvisible": False})
         if req.path == "/2/comments/show.json":

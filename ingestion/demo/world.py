@@ -755,24 +755,30 @@ class World:
     def _profile(self, platform: str, kol: Kol, i: int, kind: str) -> Follower:
         r = _rng(self.seed, "follower", kol.account_id, i)
         fid = _follower_id(platform, kol, i, self.seed)
-        digits = str(_seed_of(fid))[-7:]
-        handle = {"weibo": f"用户{digits}", "douyin": f"抖音用户{digits}", "xiaohongshu": f"小红薯{digits[:4]}",
-                  "bilibili": f"bili_{digits}", "wechat": f"微信用户{digits[:4]}"}.get(platform, f"user_{digits}")
+        # The platform's default handle (a word and many digits) is commoner among generated accounts,
+        # but real people keep it too and fakes pick names: a signal, not a giveaway.
+        h = _rng(self.seed, "handle", fid)
+        default_share = {"fake": 0.75, "bot": 0.6}.get(kind, 0.35)
+        handle = _handle(platform, h, default=h.random() < default_share)
         if kind in ("fake", "bot"):
-            # Fake-follower signals: no avatar, no bio, follows many, few posts, a young account.
+            # Fake-follower signals, each of which some real accounts share: no avatar, no bio,
+            # following many, few posts, a young account.
             created = _day_start(WORLD_EPOCH) + timedelta(days=r.randrange(0, 30))
             if kol.first_purchase():
                 created = _day_start(kol.first_purchase()) - timedelta(days=r.randrange(1, 20))
-            return Follower(platform, fid, handle + ("x" * (kind == "bot")) + digits[:3], r.randrange(0, 5),
-                            r.randrange(1_800, 6_000), r.randrange(0, 3), None, "", created, True, kind)
+            avatar = None if r.random() < 0.8 else f"https://img.example/{platform}/{fid}.jpg"
+            bio = "" if r.random() < 0.85 else r.choice(_BIOS)
+            return Follower(platform, fid, handle, r.randrange(0, 12), r.randrange(300, 6_000), r.randrange(0, 8),
+                            avatar, bio, created, True, kind)
         if kind == "pod":
             created = _day_start(WORLD_EPOCH) - timedelta(days=r.randrange(100, 900))
             return Follower(platform, fid, handle, int(r.uniform(800, 5_000)), int(r.uniform(900, 3_000)),
-                            int(r.uniform(30, 300)), f"https://img.example/{platform}/{fid}.jpg", "互粉 互赞 collab",
+                            int(r.uniform(30, 300)), f"https://img.example/{platform}/{fid}.jpg", r.choice(_BIOS),
                             created, False, kind)
         created = _day_start(WORLD_EPOCH) - timedelta(days=r.randrange(30, 3_000))
         avatar = None if r.random() < 0.08 else f"https://img.example/{platform}/{fid}.jpg"
-        bio = "" if r.random() < 0.2 else f"{kol.niche} lover · {r.randrange(18, 60)}"
+        bio = "" if r.random() < 0.2 else (f"{kol.niche} lover · {r.randrange(18, 60)}" if r.random() < 0.6
+                                           else r.choice(_BIOS))
         following = int(r.lognormvariate(5.5, 0.8))
         if kind == "mass_follower":
             following = int(r.uniform(1_600, 7_500))
@@ -938,6 +944,25 @@ class World:
             "plant_period_days": PLANT_PERIOD, "accounts": accounts, "events": events,
             "engagement_pods": pods, "bot_comments": bots,
         }
+
+
+_BIOS = ("互粉 互赞", "生活记录", "collab? DM", "photography · coffee", "热爱生活", "just vibes", "摄影爱好者",
+         "dog mom", "努力搬砖中", "travel · food · repeat")
+_NAME_PARTS = {"East": ("小", "阿", "大", "喵", "橘子", "星星", "木子", "糖", "风", "鱼", "晴天", "柚子"),
+               "West": ("sun", "moon", "jay", "kate", "nova", "leo", "mia", "sky", "blue", "max", "zoe", "ivy")}
+
+
+def _handle(platform: str, r: random.Random, default: bool) -> str:
+    """A follower's handle: the platform's default (a word and digits) or a chosen name."""
+    if default:
+        digits = "".join(str(r.randrange(10)) for _ in range(r.choice((7, 8, 10))))
+        return {"weibo": f"用户{digits}", "douyin": f"抖音用户{digits}", "xiaohongshu": f"小红薯{digits[:8]}",
+                "bilibili": f"bili_{digits}", "wechat": f"微信用户{digits[:6]}"}.get(platform, f"user{digits}")
+    parts = _NAME_PARTS[REGION[platform]]
+    name = r.choice(parts) + r.choice(parts)
+    if r.random() < 0.5:
+        name += str(r.randrange(1, 2_000))
+    return name if REGION[platform] == "East" else name.lower() + r.choice(("", "_", "."))
 
 
 def _title(region: str, topic: str, handle: str, day: date, i: int, sponsored: bool, brand: str | None,

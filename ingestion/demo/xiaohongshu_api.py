@@ -310,7 +310,8 @@ def handle(api: Platform, req: Request) -> Response:
             if req.method != "POST":
                 raise _Error(GENERIC, "请求方法错误", status=405)
             body = req.json if isinstance(req.json, dict) and not req.json.get("__invalid_json__") else {}
-            kol, post = _post(api, body.get("source_note_id"), as_of)
+            note_id = body.get("source_note_id")
+            kol, post = _post(api, note_id if isinstance(note_id, str) else None, as_of)
             return _ok({"cursor_score": "", "current_time": _ms(as_of), "items": [
                 {"id": post.post_id, "model_type": "note", "note_card": _note_card(world, kol, post, as_of)}]})
         if req.path in ("/api/sns/web/v2/comment/page", "/api/sns/web/v2/comment/sub/page"):
