@@ -27,7 +27,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ingestion.platforms.base import RawRecord
-from ingestion.schemas import ENTITIES, NATURAL_KEYS, PLATFORMS, SCHEMA_VERSION, schema_for
+from ingestion.privacy import protect, scrub
+from ingestion.schemas import (
+    ENTITIES, EXTRAS_COLUMN, NATURAL_KEYS, PLATFORMS, SCHEMA_VERSION, base_schema, schema_for,
+)
+
+# Entities whose payloads are about followers and commenters rather than the KOLs themselves.
+PERSONAL_ENTITIES = frozenset({"comments", "audience"})
 
 
 class AccountingError(RuntimeError):
@@ -58,18 +64,38 @@ def slice_dir(lake: Path, zone: str, platform: str, entity: str, day: date) -> P
     return lake / zone / platform / entity / f"dt={day.isoformat()}"
 
 
-def normalize(platform: str, entity: str, records: list[RawRecord],
-              normalizer: Callable[[dict, dict], dict]) -> tuple[pa.Table, list[dict], int]:
-    """Rows that parse become a contract table, deduplicated on the natural key
-    (last one wins); the others are returned for quarantine with the reason."""
-    schema = schema_for(platform, entity)
+@dataclass
+class Normalised:
+    """A slice after normalisation: what lands, what is quarantined, how many repeats were
+    dropped, and which fields the contract does not know yet (kept in ``_extras``)."""
+
+    table: pa.Table
+    quarantined: list[dict]
+    duplicates: int
+    new_fields: dict[str, int]
+
+    def __iter__(self):  # table, quarantined, duplicates = normalize(...)
+        return iter((self.table, self.quarantined, self.duplicates))
+
+
+def normalize(platform: str, entity: str, records: list[RawRecord], normalizer: Callable[[dict, dict], dict],
+              known_fields: frozenset[str] | None = None, keep: frozenset[str] = frozenset()) -> Normalised:
+    """Rows that parse become a contract table, deduplicated on the natural key (last one
+    wins); the others are returned for quarantine with the reason. Payload fields outside
+    ``known_fields`` are kept as JSON in ``_extras`` and counted. Follower and commenter ids
+    and handles are pseudonymised (``ingestion/privacy.py``) unless they are in ``keep``, the
+    tracked KOLs' own ids and handles, in the table and in quarantined payloads alike."""
+    schema = base_schema(platform, entity)
     key = NATURAL_KEYS[platform][entity]
     rows: dict[tuple, tuple[dict, RawRecord]] = {}
     quarantined: list[dict] = []
+    new_fields: dict[str, int] = {}
+    personal = entity in PERSONAL_ENTITIES
 
     def quarantine(rec: RawRecord, reason: str) -> None:
+        payload = scrub(rec.payload, platform, keep) if personal else rec.payload
         quarantined.append({"reason": reason, "platform": platform, "entity": entity,
-                            "context": rec.context, "payload": rec.payload})
+                            "context": rec.context, "payload": payload})
 
     for rec in records:
         try:
@@ -80,8 +106,14 @@ def normalize(platform: str, entity: str, records: list[RawRecord],
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             quarantine(rec, f"missing field {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}")
             continue
+        if known_fields is not None and isinstance(rec.payload, dict):
+            extra = {f: v for f, v in rec.payload.items() if f not in known_fields}
+            for f in extra:
+                new_fields[f] = new_fields.get(f, 0) + 1
+            row[EXTRAS_COLUMN] = json.dumps(extra, ensure_ascii=False, sort_keys=True, default=str) if extra else None
         rows[k] = (row, rec)
     ordered = [rows[k] for k in sorted(rows, key=lambda t: tuple(str(v) for v in t))]
+    schema = schema.append(pa.field(EXTRAS_COLUMN, pa.string()))
     try:
         table = pa.Table.from_pylist([row for row, _ in ordered], schema=schema)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
@@ -95,7 +127,8 @@ def normalize(platform: str, entity: str, records: list[RawRecord],
                 quarantine(rec, f"{type(exc).__name__}: {exc}")
         table = pa.Table.from_pylist(good, schema=schema)
     duplicates = len(records) - len(quarantined) - table.num_rows
-    return table, quarantined, duplicates
+    table = protect(table, platform, keep).select(schema_for(platform, entity).names)
+    return Normalised(table.cast(schema_for(platform, entity)), quarantined, duplicates, new_fields)
 
 
 def _replace_atomically(target: Path, write: Callable[[Path], None]) -> None:

@@ -29,6 +29,9 @@ import pyarrow.compute as pc
 PII_KEY = b"kol.pii"
 PII_ID = {PII_KEY: b"id"}
 PII_HANDLE = {PII_KEY: b"handle"}
+# A URL that can embed the person's id (avatars): the id inside it is replaced by its pseudonym,
+# so that what the URL says about the account (a platform's default avatar) survives.
+PII_URL = {PII_KEY: b"url"}
 ENV_KEY = "KOL_PSEUDONYM_KEY"
 # The demo world's key; a real deployment sets its own and keeps it secret.
 DEMO_KEY = "demo-pseudonym-key-not-secret"
@@ -43,6 +46,27 @@ def pseudonymise(value: str, platform: str, key: bytes | None = None) -> str:
     """The same value on the same platform always gets the same pseudonym."""
     digest = hmac.new(key or pseudonym_key(), f"{platform}\x1f{value}".encode("utf-8"), hashlib.sha256)
     return PREFIX + digest.hexdigest()[:24]
+
+
+# Keys that name a person in the platforms' payloads; in a quarantined follower or commenter
+# record their values are pseudonymised too, so the quarantine holds no raw follower id either.
+PERSON_KEYS = frozenset({
+    "id", "idstr", "uid", "user_id", "userid", "mid", "open_id", "openid", "union_id", "author_id", "from_id",
+    "screen_name", "name", "username", "nickname", "uname", "display_name", "authorDisplayName", "value",
+})
+
+
+def scrub(payload: object, platform: str, keep: frozenset[str] | set[str] = frozenset(),
+          key: bytes | None = None) -> object:
+    """A copy of a raw follower or commenter payload with every person-naming value pseudonymised."""
+    key = key or pseudonym_key()
+    if isinstance(payload, dict):
+        return {k: (pseudonymise(str(v), platform, key) if k in PERSON_KEYS and isinstance(v, (str, int))
+                    and not isinstance(v, bool) and str(v) not in keep else scrub(v, platform, keep, key))
+                for k, v in payload.items()}
+    if isinstance(payload, list):
+        return [scrub(v, platform, keep, key) for v in payload]
+    return payload
 
 
 def pii_kind(field: pa.Field) -> str | None:
@@ -61,9 +85,21 @@ def protect(table: pa.Table, platform: str, keep: set[str] | frozenset[str] = fr
     """Replace every PII column's values (but those in ``keep``, the KOLs' own) by pseudonyms;
     for handles, add their length and digit count first. Vectorised but for the HMAC itself."""
     key = key or pseudonym_key()
+    kinds = {field.name: pii_kind(field) for field in table.schema}
+    # Ids and handles inside URLs first, while the raw values are still there to look for.
+    people = [c for c, k in kinds.items() if k in ("id", "handle")]
+    for name in [c for c, k in kinds.items() if k == "url"]:
+        rows = zip(table.column(name).to_pylist(), *(table.column(c).to_pylist() for c in people))
+        urls = []
+        for url, *names in rows:
+            for raw in names:
+                if url and raw and raw not in keep and len(raw) >= 4 and raw in url:
+                    url = url.replace(raw, pseudonymise(raw, platform, key))
+            urls.append(url)
+        table = table.set_column(table.schema.get_field_index(name), table.schema.field(name), pa.array(urls, pa.string()))
     for i, field in enumerate(table.schema):
         kind = pii_kind(field)
-        if kind is None:
+        if kind not in ("id", "handle"):
             continue
         column = table.column(i)
         values = column.to_pylist()

@@ -18,12 +18,28 @@ from ingestion.schemas import CONNECTED_PLATFORMS, ENTITIES
 
 log = logging.getLogger(__name__)
 
-# Each platform folder has a client (``CONNECTOR``) and normalisers (``NORMALIZERS``).
+# Each platform folder has a client (``CONNECTOR``) and normalisers (``NORMALIZERS``, ``KNOWN_FIELDS``).
 CONNECTORS = {
     p: (importlib.import_module(f"ingestion.platforms.{p}.client").CONNECTOR,
         importlib.import_module(f"ingestion.platforms.{p}.normalize").NORMALIZERS)
     for p in CONNECTED_PLATFORMS
 }
+KNOWN_FIELDS = {p: getattr(importlib.import_module(f"ingestion.platforms.{p}.normalize"), "KNOWN_FIELDS", None)
+                for p in CONNECTED_PLATFORMS}
+
+# Where a profile payload names the KOL: public figures keep their ids and handles.
+_KOL_NAME_KEYS = ("id", "idstr", "user_id", "uid", "open_id", "mid", "screen_name", "username", "name", "nickname",
+                  "display_name", "uname")
+
+
+def kol_names(accounts: list[str], profiles: list) -> frozenset[str]:
+    """The tracked KOLs' own ids and handles, which pseudonymisation leaves as they are."""
+    names = set(accounts)
+    for rec in profiles:
+        payload = rec.payload if isinstance(rec.payload, dict) else {}
+        for body in (payload, *(v for v in payload.values() if isinstance(v, dict))):
+            names.update(str(body[k]) for k in _KOL_NAME_KEYS if isinstance(body.get(k), (str, int)))
+    return frozenset(names)
 
 
 def pull_platform_day(platform: str, day: date, lake: Path | None = None,
@@ -42,14 +58,21 @@ def pull_platform_day(platform: str, day: date, lake: Path | None = None,
         http.close()
     # Normalise every entity before landing any, so that a failure leaves the previous
     # slices of this platform-day as they were.
-    normalised = {entity: normalize(platform, entity, raw.records[entity], normalizers[entity]) for entity in ENTITIES}
+    keep = kol_names(accounts, raw.records["profiles"])
+    known = KNOWN_FIELDS[platform] or {}
+    normalised = {entity: normalize(platform, entity, raw.records[entity], normalizers[entity],
+                                    known_fields=known.get(entity), keep=keep) for entity in ENTITIES}
     reports = []
-    for entity, (table, quarantined, duplicates) in normalised.items():
-        reports.append(land(lake, platform, entity, day, table, quarantined, duplicates,
+    for entity, result in normalised.items():
+        reports.append(land(lake, platform, entity, day, result.table, result.quarantined, result.duplicates,
                             fetched=len(raw.records[entity]),
                             extra={"platform_day_requests": http.stats.requests,
-                                   "platform_day_bytes": http.stats.bytes, "accounts": len(accounts)}))
-        if quarantined:
+                                   "platform_day_bytes": http.stats.bytes, "accounts": len(accounts),
+                                   "new_fields": result.new_fields}))
+        if result.quarantined:
             log.warning("%s/%s/%s: %d record(s) quarantined, first reason: %s", platform, entity, day,
-                        len(quarantined), quarantined[0]["reason"])
+                        len(result.quarantined), result.quarantined[0]["reason"])
+        if result.new_fields:
+            log.warning("%s/%s/%s: fields the contract does not know, kept in _extras: %s", platform, entity, day,
+                        ", ".join(f"{k} ({n})" for k, n in sorted(result.new_fields.items())))
     return reports

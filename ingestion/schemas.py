@@ -17,6 +17,7 @@ import importlib
 import pyarrow as pa
 
 from ingestion.contract import ENTITIES, SCHEMA_VERSION, UTC_TS
+from ingestion.privacy import derived_handle_fields, pii_kind
 
 # Platforms with a connector, in the order the orchestrator lists them.
 CONNECTED_PLATFORMS = ("weibo", "instagram")
@@ -26,15 +27,31 @@ SCHEMAS: dict[str, dict[str, pa.Schema]] = {p: m.SCHEMAS for p, m in _MODULES.it
 # Natural key of each entity, used to deduplicate re-read and late rows.
 NATURAL_KEYS: dict[str, dict[str, tuple[str, ...]]] = {p: m.NATURAL_KEYS for p, m in _MODULES.items()}
 PLATFORMS = tuple(SCHEMAS)
-__all__ = ["ENTITIES", "NATURAL_KEYS", "PLATFORMS", "SCHEMAS", "SCHEMA_VERSION", "UTC_TS", "schema_for"]
+__all__ = ["ENTITIES", "EXTRAS_COLUMN", "NATURAL_KEYS", "PLATFORMS", "SCHEMAS", "SCHEMA_VERSION", "UTC_TS",
+           "base_schema", "schema_for"]
 
 
-def schema_for(platform: str, entity: str) -> pa.Schema:
+EXTRAS_COLUMN = "_extras"  # fields the contract does not know yet, kept as JSON rather than dropped
+
+
+def base_schema(platform: str, entity: str) -> pa.Schema:
+    """The fields a platform's normaliser fills."""
     try:
-        schema = SCHEMAS[platform][entity]
+        return SCHEMAS[platform][entity]
     except KeyError:
         raise ValueError(
             f"no data contract for platform={platform!r} entity={entity!r}; "
             f"known platforms: {', '.join(PLATFORMS)}; entities: {', '.join(ENTITIES)}"
         ) from None
-    return schema.with_metadata({"kol.schema_version": SCHEMA_VERSION, "kol.platform": platform, "kol.entity": entity})
+
+
+def schema_for(platform: str, entity: str) -> pa.Schema:
+    """The landed contract: the normaliser's fields, the features of pseudonymised handles
+    (``<handle>_length``, ``<handle>_digit_count``) and ``_extras``."""
+    base = base_schema(platform, entity)
+    fields = list(base)
+    for field in base:
+        if pii_kind(field) == "handle":
+            fields += derived_handle_fields(field)
+    fields.append(pa.field(EXTRAS_COLUMN, pa.string()))
+    return pa.schema(fields).with_metadata({"kol.schema_version": SCHEMA_VERSION, "kol.platform": platform, "kol.entity": entity})

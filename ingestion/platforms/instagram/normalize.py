@@ -84,3 +84,16 @@ def audience(p: dict, ctx: dict) -> dict:
 
 NORMALIZERS = {"profiles": profiles, "posts": posts, "post_metrics": post_metrics, "comments": comments,
                "audience": audience}
+
+# The payload fields each normaliser reads or knowingly leaves aside; anything else is new
+# and lands in ``_extras`` (and in the manifest's ``new_fields``) instead of vanishing.
+_MEDIA = frozenset({"id", "caption", "media_type", "media_product_type", "like_count", "comments_count", "permalink",
+                    "timestamp", "username", "children"})
+KNOWN_FIELDS = {
+    "profiles": frozenset({"id", "username", "name", "followers_count", "follows_count", "media_count", "biography"}),
+    "posts": _MEDIA,
+    "post_metrics": _MEDIA,
+    "comments": frozenset({"id", "text", "timestamp", "username", "from", "like_count", "replies"}),
+    "audience": frozenset({"id", "username", "followers_count", "follows_count", "media_count", "profile_picture_url",
+                           "biography", "account_created_time"}),
+}

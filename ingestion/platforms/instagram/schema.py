@@ -3,6 +3,7 @@ field names and real types (see ``ingestion/schemas.py``)."""
 import pyarrow as pa
 
 from ingestion.contract import UTC_TS
+from ingestion.privacy import PII_HANDLE, PII_ID, PII_URL
 
 SCHEMAS = {
     # GET /{ig-user-id}?fields=..., one row per tracked account and snapshot day.
@@ -46,8 +47,8 @@ SCHEMAS = {
             pa.field("id", pa.string(), nullable=False),
             pa.field("media_id", pa.string(), nullable=False),
             pa.field("media_owner_id", pa.string(), nullable=False),
-            pa.field("from_id", pa.string(), nullable=False),
-            pa.field("username", pa.string()),
+            pa.field("from_id", pa.string(), nullable=False, metadata=PII_ID),
+            pa.field("username", pa.string(), metadata=PII_HANDLE),
             pa.field("timestamp", UTC_TS, nullable=False),
             pa.field("text", pa.string()),
             pa.field("parent_id", pa.string()),
@@ -59,12 +60,12 @@ SCHEMAS = {
         [
             pa.field("snapshot_date", pa.date32(), nullable=False),
             pa.field("followed_id", pa.string(), nullable=False),
-            pa.field("id", pa.string(), nullable=False),
-            pa.field("username", pa.string()),
+            pa.field("id", pa.string(), nullable=False, metadata=PII_ID),
+            pa.field("username", pa.string(), metadata=PII_HANDLE),
             pa.field("followers_count", pa.int64()),
             pa.field("follows_count", pa.int64()),
             pa.field("media_count", pa.int64()),
-            pa.field("profile_picture_url", pa.string()),
+            pa.field("profile_picture_url", pa.string(), metadata=PII_URL),
             pa.field("biography", pa.string()),
             pa.field("account_created_time", UTC_TS),
         ]

@@ -90,3 +90,17 @@ def audience(p: dict, ctx: dict) -> dict:
 
 NORMALIZERS = {"profiles": profiles, "posts": posts, "post_metrics": post_metrics, "comments": comments,
                "audience": audience}
+
+# The payload fields each normaliser reads or knowingly leaves aside; anything else is new
+# and lands in ``_extras`` (and in the manifest's ``new_fields``) instead of vanishing.
+_USER = frozenset({"id", "idstr", "screen_name", "name", "followers_count", "friends_count", "statuses_count",
+                   "verified", "created_at", "profile_image_url", "description"})
+_STATUS = frozenset({"created_at", "id", "idstr", "mid", "text", "source", "reposts_count", "comments_count",
+                     "attitudes_count", "isLongText", "pic_urls", "user"})
+KNOWN_FIELDS = {
+    "profiles": _USER,
+    "posts": _STATUS,
+    "post_metrics": _STATUS,
+    "comments": frozenset({"created_at", "id", "idstr", "mid", "text", "source", "user", "status", "reply_comment"}),
+    "audience": _USER,
+}

@@ -3,6 +3,7 @@ field names and real types (see ``ingestion/schemas.py``)."""
 import pyarrow as pa
 
 from ingestion.contract import UTC_TS
+from ingestion.privacy import PII_HANDLE, PII_ID, PII_URL
 
 SCHEMAS = {
     # users/show.json, one row per tracked account and snapshot day.
@@ -50,8 +51,8 @@ SCHEMAS = {
             pa.field("id", pa.string(), nullable=False),
             pa.field("status_id", pa.string(), nullable=False),
             pa.field("status_user_id", pa.string(), nullable=False),
-            pa.field("user_id", pa.string(), nullable=False),
-            pa.field("screen_name", pa.string()),
+            pa.field("user_id", pa.string(), nullable=False, metadata=PII_ID),
+            pa.field("screen_name", pa.string(), metadata=PII_HANDLE),
             pa.field("created_at", UTC_TS, nullable=False),
             pa.field("text", pa.string()),
             pa.field("reply_comment_id", pa.string()),
@@ -62,12 +63,12 @@ SCHEMAS = {
         [
             pa.field("snapshot_date", pa.date32(), nullable=False),
             pa.field("followed_user_id", pa.string(), nullable=False),
-            pa.field("id", pa.string(), nullable=False),
-            pa.field("screen_name", pa.string()),
+            pa.field("id", pa.string(), nullable=False, metadata=PII_ID),
+            pa.field("screen_name", pa.string(), metadata=PII_HANDLE),
             pa.field("followers_count", pa.int64()),
             pa.field("friends_count", pa.int64()),
             pa.field("statuses_count", pa.int64()),
-            pa.field("profile_image_url", pa.string()),
+            pa.field("profile_image_url", pa.string(), metadata=PII_URL),
             pa.field("description", pa.string()),
             pa.field("created_at", UTC_TS),
         ]
