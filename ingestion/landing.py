@@ -19,11 +19,12 @@ import json
 import os
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ingestion.platforms.base import RawRecord
@@ -129,6 +130,45 @@ def normalize(platform: str, entity: str, records: list[RawRecord], normalizer: 
     duplicates = len(records) - len(quarantined) - table.num_rows
     table = protect(table, platform, keep).select(schema_for(platform, entity).names)
     return Normalised(table.cast(schema_for(platform, entity)), quarantined, duplicates, new_fields)
+
+
+# Entities whose rows are events with a time of their own (a post, a comment): the lookback
+# window re-reads them on later days, so a row already landed in a neighbouring day's slice is
+# a duplicate, not a new row. Snapshots (profiles, metrics, audience) belong to their day.
+EVENT_ENTITIES = frozenset({"posts", "comments"})
+
+
+def drop_already_landed(lake: Path, platform: str, entity: str, day: date, result: "Normalised",
+                        window_days: int) -> tuple["Normalised", dict[str, int]]:
+    """Rows of ``result`` whose natural key is already landed in a slice within ``window_days``
+    of ``day`` (before or after: a re-run of an older day must not take back what a later day
+    caught late) become duplicates. The lake itself is the state: nothing kept apart can drift."""
+    if entity not in EVENT_ENTITIES or result.table.num_rows == 0 or window_days <= 1:
+        return result, {}
+    key = NATURAL_KEYS[platform][entity]
+    mine = _key_strings(result.table, key)
+    seen: dict[str, int] = {}
+    drop = pa.array([False] * result.table.num_rows)
+    for offset in range(-(window_days - 1), window_days):
+        other = day + timedelta(days=offset)
+        path = slice_dir(lake, "raw", platform, entity, other) / "data.parquet"
+        if offset == 0 or not path.exists():
+            continue
+        landed = _key_strings(pq.read_table(path, columns=list(key)), key)
+        hit = pc.is_in(mine, value_set=landed)
+        if pc.any(hit).as_py():
+            seen[other.isoformat()] = int(pc.sum(pc.and_not(hit, drop)).as_py())
+            drop = pc.or_(drop, hit)
+    if not seen:
+        return result, {}
+    kept = result.table.filter(pc.invert(drop))
+    dropped = result.table.num_rows - kept.num_rows
+    return Normalised(kept, result.quarantined, result.duplicates + dropped, result.new_fields), seen
+
+
+def _key_strings(table: pa.Table, key: tuple[str, ...]) -> pa.Array:
+    parts = [pc.cast(table.column(c), pa.string()) for c in key]
+    return parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "\x1f")
 
 
 def _replace_atomically(target: Path, write: Callable[[Path], None]) -> None:

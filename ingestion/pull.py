@@ -13,7 +13,8 @@ from pathlib import Path
 
 from ingestion import settings as cfg
 from ingestion.http import PlatformHttp
-from ingestion.landing import SliceReport, land, normalize
+from ingestion.landing import SliceReport, drop_already_landed, land, normalize
+from ingestion.platforms.base import LOOKBACK_DAYS
 from ingestion.schemas import CONNECTED_PLATFORMS, ENTITIES
 
 log = logging.getLogger(__name__)
@@ -63,12 +64,14 @@ def pull_platform_day(platform: str, day: date, lake: Path | None = None,
     normalised = {entity: normalize(platform, entity, raw.records[entity], normalizers[entity],
                                     known_fields=known.get(entity), keep=keep) for entity in ENTITIES}
     reports = []
-    for entity, result in normalised.items():
+    for entity in ENTITIES:
+        # Late rows re-read by the lookback window land once: what a neighbouring slice holds is a duplicate.
+        result, already = drop_already_landed(lake, platform, entity, day, normalised[entity], LOOKBACK_DAYS)
         reports.append(land(lake, platform, entity, day, result.table, result.quarantined, result.duplicates,
                             fetched=len(raw.records[entity]),
                             extra={"platform_day_requests": http.stats.requests,
                                    "platform_day_bytes": http.stats.bytes, "accounts": len(accounts),
-                                   "new_fields": result.new_fields}))
+                                   "new_fields": result.new_fields, "already_landed": already}))
         if result.quarantined:
             log.warning("%s/%s/%s: %d record(s) quarantined, first reason: %s", platform, entity, day,
                         len(result.quarantined), result.quarantined[0]["reason"])

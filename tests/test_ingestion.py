@@ -1,6 +1,6 @@
 """Ingestion against the real demo export API on loopback: no mocked HTTP."""
 import json
-from datetime import date, timezone
+from datetime import date, timedelta, timezone
 
 import duckdb
 import pyarrow.parquet as pq
@@ -33,7 +33,17 @@ def test_a_platform_day_lands_every_entity_with_balanced_accounting(demo_api, la
 
 
 def test_landed_times_are_utc_and_rows_belong_to_their_day(demo_api, lake):
-    pull_platform_day("weibo", DAY, lake=lake)
+    from ingestion.platforms.base import LOOKBACK_DAYS
+
+    # Alone, a day's slice holds what was created in its lookback window ...
+    pull_platform_day("weibo", DAY, lake=lake / "alone")
+    window = {DAY - timedelta(days=d) for d in range(LOOKBACK_DAYS)}
+    for entity in ("posts", "comments"):
+        table = pq.read_table(lake / "alone" / "raw" / "weibo" / entity / f"dt={DAY}" / "data.parquet")
+        assert {ts.astimezone(timezone.utc).date() for ts in table.column("created_at").to_pylist()} == window
+    # ... after the days before it, only its own day: nothing arrived late, nothing lands twice.
+    for d in sorted(window):
+        pull_platform_day("weibo", d, lake=lake)
     for entity, col in (("posts", "created_at"), ("comments", "created_at")):
         table = pq.read_table(lake / "raw" / "weibo" / entity / f"dt={DAY}" / "data.parquet")
         assert table.schema.field(col).type.tz == "UTC"

@@ -98,3 +98,39 @@ def test_throttles_and_timeouts_never_show_the_token_in_logs_errors_or_files(tmp
         for path in tmp_path.rglob("*"):
             if path.is_file():
                 assert platform_token.encode() not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize("platform", ["weibo", "instagram"])
+def test_late_rows_are_caught_by_the_next_days_lookback_and_land_once(tmp_path, platform):
+    from datetime import timedelta
+
+    from ingestion.demo.world import default_world
+
+    accounts = [k.account_id for k in default_world().kols(platform)[: ACCOUNTS[platform]]]
+    day, next_day = DAY, DAY + timedelta(days=1)
+
+    def ids(lake, entity, d):
+        path = lake / "raw" / platform / entity / f"dt={d}" / "data.parquet"
+        return set(pq.read_table(path).column("id").to_pylist())
+
+    def pull(lake, d, spec):
+        faults = FaultConfig.parse(spec, seed=3) if spec else None
+        with DemoExportServer(tokens=TOKENS, faults=faults) as server:
+            cfg = PlatformSettings(platform, server.base_url(platform), TOKENS[platform])
+            pull_platform_day(platform, d, lake=lake, settings=cfg, accounts=accounts)
+            return server.faults_injected
+
+    for d in (day - timedelta(days=2), day - timedelta(days=1)):
+        pull(tmp_path / "clean", d, "")
+        pull(tmp_path / "late", d, "")
+    pull(tmp_path / "clean", day, "")
+    injected = pull(tmp_path / "late", day, f"{platform}:late_rows=0.5")
+    assert injected[platform]["late_rows"] > 0
+    pull(tmp_path / "clean", next_day, "")
+    pull(tmp_path / "late", next_day, "")  # the platform now shows yesterday's late rows
+    for entity in ("posts", "comments"):
+        late_day, caught = ids(tmp_path / "late", entity, day), ids(tmp_path / "late", entity, next_day)
+        missing = ids(tmp_path / "clean", entity, day) - late_day
+        assert missing and missing <= caught, entity  # held back on their day, caught the next
+        assert not late_day & caught  # and landed once
+        assert late_day | caught == ids(tmp_path / "clean", entity, day) | ids(tmp_path / "clean", entity, next_day)

@@ -7,7 +7,8 @@ from datetime import date
 
 from ingestion.http import PlatformError, PlatformHttp
 from ingestion.platforms.base import (
-    EXPORT_DATE_PARAM, MAX_PAGES, RawDay, RawRecord, day_bounds, time_or_none, tracking_window_start,
+    EXPORT_DATE_PARAM, MAX_PAGES, RawDay, RawRecord, day_bounds, lookback_window_start, time_or_none,
+    tracking_window_start,
 )
 from ingestion.platforms.instagram.normalize import parse_graph_time
 
@@ -57,8 +58,11 @@ class InstagramConnector:
 
     def pull_day(self, account_ids: list[str], day: date) -> RawDay:
         raw = RawDay(self.platform, day)
-        start, end = day_bounds(day)
+        _, end = day_bounds(day)
         window_start = tracking_window_start(day)
+        # Posts and comments of the last LOOKBACK_DAYS are read again, so rows the platform showed
+        # late are caught; landing drops those already landed (EVENT_ENTITIES).
+        start = lookback_window_start(day)
         ctx = {"snapshot_date": day.isoformat()}
         export = {EXPORT_DATE_PARAM: day.isoformat()}
         for uid in account_ids:
@@ -87,8 +91,8 @@ class InstagramConnector:
         return raw
 
     def _comments_on(self, media_id: str, owner_id: str, start, end, export: dict) -> list[RawRecord]:
-        # Replies hang under their top-level comment, which may be older than the day:
-        # read every top-level comment of a tracked media and keep what was written on the day.
+        # Replies hang under their top-level comment, which may be older than the window:
+        # read every top-level comment of a tracked media and keep what was written in the window.
         out = []
         ctx = {"media_id": media_id, "media_owner_id": owner_id}
         for page in self._pages(f"/{media_id}/comments", fields=COMMENT_FIELDS, limit=50, **export):

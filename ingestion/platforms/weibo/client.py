@@ -8,7 +8,8 @@ from datetime import date
 
 from ingestion.http import PlatformError, PlatformHttp
 from ingestion.platforms.base import (
-    EXPORT_DATE_PARAM, MAX_PAGES, RawDay, RawRecord, day_bounds, time_or_none, tracking_window_start,
+    EXPORT_DATE_PARAM, MAX_PAGES, RawDay, RawRecord, day_bounds, lookback_window_start, time_or_none,
+    tracking_window_start,
 )
 from ingestion.platforms.weibo.normalize import parse_weibo_time
 
@@ -57,8 +58,11 @@ class WeiboConnector:
 
     def pull_day(self, account_ids: list[str], day: date) -> RawDay:
         raw = RawDay(self.platform, day)
-        start, end = day_bounds(day)
+        _, end = day_bounds(day)
         window_start = tracking_window_start(day)
+        # Posts and comments of the last LOOKBACK_DAYS are read again, so rows the platform showed
+        # late are caught; landing drops those already landed (EVENT_ENTITIES).
+        start = lookback_window_start(day)
         ctx = {"snapshot_date": day.isoformat()}
         export = {EXPORT_DATE_PARAM: day.isoformat()}
         for uid in account_ids:
