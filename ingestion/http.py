@@ -1,24 +1,44 @@
 """The one HTTP mechanism every platform client shares.
 
-A pooled ``requests.Session`` with time-outs, and urllib3's ``Retry`` for
-throttles (429) and transient faults (5xx), honouring ``Retry-After``. Platforms
-that hide errors in HTTP 200 bodies are handled by each client's classifier,
-which raises ``PlatformError``. Secrets are scrubbed from every message.
+A pooled ``requests.Session`` with time-outs; urllib3's ``Retry`` for connections
+that fail before any answer; and tenacity for answers that ask to be tried again.
+Whether an answer asks that is decided by the platform's own classifier, because
+platforms hide throttles in HTTP 200 bodies (Weibo 10023, Bilibili -412, TikTok
+40100) and put daily quotas behind the same status as throttles (YouTube 403,
+X 429 ``UsageCapExceeded``): a quota must fail fast, a throttle must wait.
+
+    status, body = http.get(path, params=..., headers=..., classify=self._classify)
+
+``classify(status, body, headers)`` returns nothing for data and raises
+``PlatformError`` otherwise; kinds ``throttle`` and ``transient`` are retried (up to
+``KOL_HTTP_RETRIES`` times), the others are not. Without a classifier, HTTP 429 and
+5xx are retried and the last answer is returned for the client to word. ``Retry-After``
+is honoured; ``0`` means "no hint" (exponential backoff instead); a value beyond
+``KOL_HTTP_RETRY_AFTER_MAX_S`` fails the slice at once with a clear message. Secrets
+are scrubbed from every message.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import Callable, Mapping
 from zoneinfo import ZoneInfo
 
 import requests
+import tenacity
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from ingestion.settings import PlatformSettings
 
+log = logging.getLogger(__name__)
 
 KINDS = ("auth", "throttle", "transient", "quota", "fatal")
+RETRYABLE = frozenset({"throttle", "transient"})
+BACKOFF_BASE_S = 0.5  # first wait without a Retry-After; doubles per attempt
+BACKOFF_MAX_S = 30.0
 
 
 class PlatformError(RuntimeError):
@@ -29,13 +49,15 @@ class PlatformError(RuntimeError):
     - ``transient``: an outage or a broken answer (retried);
     - ``quota``: a daily quota is gone; no retry within the day helps (the message says when it resets);
     - ``fatal``: anything else: a bug on one side or the other.
+
+    ``retry_after``: seconds the platform asked to wait, when it said.
     """
 
-    def __init__(self, platform: str, kind: str, message: str):
+    def __init__(self, platform: str, kind: str, message: str, retry_after: float | None = None):
         if kind not in KINDS:
             raise ValueError(f"unknown error kind {kind!r}; kinds: {', '.join(KINDS)}")
         super().__init__(f"{platform}: {message}")
-        self.platform, self.kind = platform, kind
+        self.platform, self.kind, self.retry_after = platform, kind, retry_after
 
 
 def quota_resets(tz_name: str, now: datetime | None = None) -> str:
@@ -47,87 +69,143 @@ def quota_resets(tz_name: str, now: datetime | None = None) -> str:
             f"{midnight.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC; a later run or a backfill picks the slice up")
 
 
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """``Retry-After`` as seconds (a number or an HTTP date); None when absent, unreadable or 0."""
+    raw = (headers.get("Retry-After") or headers.get("retry-after") or "").strip()
+    if not raw:
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(raw) - datetime.now(timezone.utc)).total_seconds()
+        except (TypeError, ValueError):
+            return None
+    return seconds if seconds > 0 else None  # 0 is "no hint", not "hammer away"
+
+
 @dataclass
 class HttpStats:
     requests: int = 0
+    retries: int = 0
     bytes: int = 0
 
 
-class RetryAfterTooLong(Exception):
-    def __init__(self, seconds: float, cap: float):
-        super().__init__(f"Retry-After {seconds:.0f} s is over the cap of {cap:.0f} s")
-        self.seconds, self.cap = seconds, cap
+Classifier = Callable[[int, object, Mapping[str, str]], None]
 
 
-class _RetryWithinCap(Retry):
-    """urllib3's Retry, except that a Retry-After beyond the cap fails the request
-    instead of stalling the run for hours (urllib3 itself would wait up to 6 h).
-    ``Retry-After: 0`` means "no hint" and falls back to exponential backoff."""
+class _Retryable(Exception):
+    """An answer the default classifier would try again (HTTP 429 or 5xx)."""
 
-    def parse_retry_after(self, retry_after: str) -> float:
-        text = retry_after.strip()
-        seconds = float(text) if text.isdigit() else super().parse_retry_after(retry_after)
-        if seconds > self.retry_after_max:
-            raise RetryAfterTooLong(seconds, self.retry_after_max)
-        return seconds
+    def __init__(self, status: int, body: object, retry_after: float | None):
+        self.status, self.body, self.retry_after = status, body, retry_after
 
 
 class PlatformHttp:
-    def __init__(self, settings: PlatformSettings):
+    def __init__(self, settings: PlatformSettings, sleep: Callable[[float], None] | None = None):
         self.settings = settings
         self.stats = HttpStats()
-        retry = _RetryWithinCap(
-            total=settings.retries,
-            backoff_factor=0.5,
-            status_forcelist=(429, 500, 502, 503, 504),
-            # The POSTs platforms use for reads (WeChat datacube, TikTok lists) are as safe to repeat.
-            allowed_methods=("GET", "POST"),
-            respect_retry_after_header=True,
-            retry_after_max=settings.retry_after_max_s,
-            raise_on_status=False,  # the classifier renders the final error in the platform's words
-        )
+        self._sleep = sleep or tenacity.nap.sleep
+        # urllib3 retries only what never got an answer (refused or reset connections);
+        # answers are classified below, where the platform's words are known.
+        connect_retry = Retry(total=settings.retries, connect=settings.retries, read=0, status=0,
+                              backoff_factor=BACKOFF_BASE_S, allowed_methods=None, raise_on_status=False)
         self.session = requests.Session()
-        self.session.mount("http://", HTTPAdapter(max_retries=retry, pool_maxsize=4))
-        self.session.mount("https://", HTTPAdapter(max_retries=retry, pool_maxsize=4))
+        self.session.mount("http://", HTTPAdapter(max_retries=connect_retry, pool_maxsize=4))
+        self.session.mount("https://", HTTPAdapter(max_retries=connect_retry, pool_maxsize=4))
 
     def redact(self, text: str) -> str:
         token = self.settings.token
         return text.replace(token, "***") if token else text
 
-    def get(self, path: str, params: dict | None = None, headers: dict | None = None) -> tuple[int, object]:
-        return self.request("GET", path, params=params, headers=headers)
+    def get(self, path: str, params: dict | None = None, headers: dict | None = None,
+            classify: Classifier | None = None) -> tuple[int, object]:
+        return self.request("GET", path, params=params, headers=headers, classify=classify)
 
-    def post(self, path: str, params: dict | None = None, headers: dict | None = None,
-             json: dict | None = None) -> tuple[int, object]:
-        return self.request("POST", path, params=params, headers=headers, json=json)
+    def post(self, path: str, params: dict | None = None, headers: dict | None = None, json: dict | None = None,
+             classify: Classifier | None = None) -> tuple[int, object]:
+        return self.request("POST", path, params=params, headers=headers, json=json, classify=classify)
 
     def request(self, method: str, path: str, params: dict | None = None, headers: dict | None = None,
-                json: dict | None = None) -> tuple[int, object]:
-        """One call; returns (HTTP status, parsed JSON body). Classifying the body is the client's job."""
+                json: dict | None = None, classify: Classifier | None = None) -> tuple[int, object]:
+        """One logical call, retried as its answers ask; returns (HTTP status, parsed JSON body)."""
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception(self._should_retry),
+            stop=tenacity.stop_after_attempt(self.settings.retries + 1),
+            wait=self._wait,
+            sleep=self._sleep,
+            before_sleep=lambda state: self._note_retry(method, path, state),
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    return self._once(method, path, params, headers, json, classify)
+        except _Retryable as last:
+            return last.status, last.body  # out of retries: the client words the final answer
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _once(self, method: str, path: str, params: dict | None, headers: dict | None, json: dict | None,
+              classify: Classifier | None) -> tuple[int, object]:
         url = f"{self.settings.base_url}{path}"
         try:
             resp = self.session.request(method, url, params=params, headers=headers, json=json,
                                         timeout=self.settings.timeout_s)
-        except RetryAfterTooLong as exc:
-            raise PlatformError(self.settings.platform, "throttle",
-                                f"{path}: the platform asks to wait {exc.seconds:.0f} s (Retry-After), more than "
-                                f"KOL_HTTP_RETRY_AFTER_MAX_S={exc.cap:.0f}; this slice fails now and a later run "
-                                "or a backfill picks it up") from None
         except requests.RequestException as exc:
             # requests puts the full URL, query string and token included, in its messages.
             raise PlatformError(self.settings.platform, "transient",
                                 f"request to {self.redact(url)} failed: {self.redact(str(exc))}") from None
         self.stats.requests += 1
         self.stats.bytes += len(resp.content)
+        wait = retry_after_seconds(resp.headers)
         try:
             body = resp.json()
         except ValueError:
-            # A gateway's HTML page during an outage, or a body cut short: worth another try later.
-            kind = "transient" if resp.status_code == 429 or resp.status_code >= 500 or resp.status_code == 200 else "fatal"
+            # A gateway's HTML page during an outage, or a body cut short: worth another try.
+            kind = "transient" if resp.status_code in (200, 429) or resp.status_code >= 500 else "fatal"
             raise PlatformError(self.settings.platform, kind,
                                 f"{path} answered HTTP {resp.status_code} with a body that is not JSON: "
-                                f"{self.redact(resp.text[:200])!r}") from None
+                                f"{self.redact(resp.text[:200])!r}", retry_after=wait) from None
+        if classify is not None:
+            try:
+                classify(resp.status_code, body, resp.headers)
+            except PlatformError as exc:
+                if exc.retry_after is None:
+                    exc.retry_after = wait
+                raise
+        elif resp.status_code == 429 or resp.status_code >= 500:
+            raise _Retryable(resp.status_code, body, wait)
         return resp.status_code, body
+
+    def _should_retry(self, exc: BaseException) -> bool:
+        if isinstance(exc, _Retryable):
+            retryable, wait = True, exc.retry_after
+        elif isinstance(exc, PlatformError):
+            retryable, wait = exc.kind in RETRYABLE, exc.retry_after
+        else:
+            return False
+        cap = self.settings.retry_after_max_s
+        if retryable and wait is not None and wait > cap:
+            # Hours of Retry-After would stall the run: fail this slice now, clearly.
+            raise PlatformError(self.settings.platform, "throttle",
+                                f"the platform asks to wait {wait:.0f} s (Retry-After), more than "
+                                f"KOL_HTTP_RETRY_AFTER_MAX_S={cap:.0f}; this slice fails now and a later run "
+                                "or a backfill picks it up") from None
+        return retryable
+
+    def _note_retry(self, method: str, path: str, state: tenacity.RetryCallState) -> None:
+        self.stats.retries += 1
+        exc = state.outcome.exception() if state.outcome else None
+        what = f"HTTP {exc.status}" if isinstance(exc, _Retryable) else self.redact(str(exc))
+        log.warning("%s %s %s: %s; retry %d of %d in %.1f s", self.settings.platform, method, path, what,
+                    state.attempt_number, self.settings.retries, state.upcoming_sleep)
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        hinted = getattr(exc, "retry_after", None)
+        if hinted:
+            return float(hinted)
+        return min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** (state.attempt_number - 1))
 
     def close(self) -> None:
         self.session.close()

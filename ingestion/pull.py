@@ -70,6 +70,7 @@ def pull_platform_day(platform: str, day: date, lake: Path | None = None,
         reports.append(land(lake, platform, entity, day, result.table, result.quarantined, result.duplicates,
                             fetched=len(raw.records[entity]),
                             extra={"platform_day_requests": http.stats.requests,
+                                   "platform_day_retries": http.stats.retries,
                                    "platform_day_bytes": http.stats.bytes, "accounts": len(accounts),
                                    "new_fields": result.new_fields, "already_landed": already}))
         if result.quarantined:

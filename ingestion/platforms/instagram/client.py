@@ -28,17 +28,24 @@ class InstagramConnector:
         self.http = http
         self._auth = {"Authorization": f"Bearer {http.settings.token}"}
 
-    def _get(self, path: str, **params: object) -> dict:
-        status, body = self.http.get(f"/{API_VERSION}{path}", params=params, headers=self._auth)
+    def _classify(self, status: int, body: object, headers) -> None:
         if isinstance(body, dict) and isinstance(body.get("error"), dict):
             err = body["error"]
             code = err.get("code")
             kind = ("throttle" if code in _THROTTLE else "auth" if code in _AUTH else
                     "transient" if code == 2 or err.get("is_transient") else "fatal")
             hint = " Issue a new long-lived token and set KOL_INSTAGRAM_ACCESS_TOKEN." if kind == "auth" else ""
-            raise PlatformError(self.platform, kind, f"{path} failed with code {code}: {err.get('message')}{hint}")
+            raise PlatformError(self.platform, kind, f"code {code}: {err.get('message')}{hint}")
         if status != 200 or not isinstance(body, dict):
-            raise PlatformError(self.platform, "fatal", f"{path} answered HTTP {status} without a Graph error body")
+            kind = "transient" if status == 429 or status >= 500 else "fatal"
+            raise PlatformError(self.platform, kind, f"HTTP {status} without a Graph error body")
+
+    def _get(self, path: str, **params: object) -> dict:
+        try:
+            _, body = self.http.get(f"/{API_VERSION}{path}", params=params, headers=self._auth,
+                                    classify=self._classify)
+        except PlatformError as exc:
+            raise PlatformError(self.platform, exc.kind, f"{path} failed: {str(exc).split(': ', 1)[1]}") from None
         return body
 
     def _pages(self, path: str, **params: object):

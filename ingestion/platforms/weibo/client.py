@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ingestion.http import PlatformError, PlatformHttp
+from ingestion.http import PlatformError, PlatformHttp, quota_resets
 from ingestion.platforms.base import (
     EXPORT_DATE_PARAM, MAX_PAGES, RawDay, RawRecord, day_bounds, lookback_window_start, time_or_none,
     tracking_window_start,
@@ -18,6 +18,7 @@ PAGE_SIZE = 100  # Weibo's maximum `count`
 _THROTTLE = {"10022", "10023", "10024"}  # per-IP and per-user rate limits
 _AUTH = {"21314", "21315", "21316", "21317", "21319", "21327", "21332", "10006"}
 _TRANSIENT = {"10001", "10009", "10010"}  # system error, task too busy, job expired
+_QUOTA = {"10024"}  # with HTTP 403: the app's daily call limit for this API
 
 
 class WeiboConnector:
@@ -26,19 +27,28 @@ class WeiboConnector:
     def __init__(self, http: PlatformHttp):
         self.http = http
 
-    def _get(self, path: str, **params: object) -> dict:
-        # The token goes in the OAuth2 header, never in the URL that libraries log.
-        status, body = self.http.get(path, params=params,
-                                     headers={"Authorization": f"OAuth2 {self.http.settings.token}"})
+    def _classify(self, status: int, body: object, headers) -> None:
         # Weibo reports errors in the body, with HTTP 200 or 4xx alike: classify the body.
         if isinstance(body, dict) and "error_code" in body:
             code = str(body["error_code"])
+            if code in _QUOTA and status == 403:
+                raise PlatformError(self.platform, "quota", f"error_code {code}: {body.get('error')}; the daily call "
+                                    f"limit is spent: {quota_resets('Asia/Shanghai')}")
             kind = "throttle" if code in _THROTTLE else "auth" if code in _AUTH else (
                 "transient" if code in _TRANSIENT else "fatal")
             hint = " Renew KOL_WEIBO_ACCESS_TOKEN (OAuth2 tokens expire)." if kind == "auth" else ""
-            raise PlatformError(self.platform, kind, f"{path} failed with error_code {code}: {body.get('error')}.{hint}")
+            raise PlatformError(self.platform, kind, f"error_code {code}: {body.get('error')}.{hint}")
         if status != 200 or not isinstance(body, dict):
-            raise PlatformError(self.platform, "fatal", f"{path} answered HTTP {status} without a Weibo error body")
+            kind = "transient" if status == 429 or status >= 500 else "fatal"
+            raise PlatformError(self.platform, kind, f"HTTP {status} without a Weibo error body")
+
+    def _get(self, path: str, **params: object) -> dict:
+        # The token goes in the OAuth2 header, never in the URL that libraries log.
+        try:
+            _, body = self.http.get(path, params=params, classify=self._classify,
+                                    headers={"Authorization": f"OAuth2 {self.http.settings.token}"})
+        except PlatformError as exc:
+            raise PlatformError(self.platform, exc.kind, f"{path} failed: {str(exc).split(': ', 1)[1]}") from None
         return body
 
     def _pages(self, path: str, items_key: str, **params: object):
