@@ -84,6 +84,34 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
     return seconds if seconds > 0 else None  # 0 is "no hint", not "hammer away"
 
 
+class _LogRedactor(logging.Filter):
+    """urllib3 logs request URLs, query strings included, at DEBUG; platforms that take the
+    credential as a query parameter (WeChat's access_token, YouTube's key) would put it in
+    those lines. The filter sits on the loggers that write them, since a filter on a parent
+    logger does not see its children's records."""
+
+    LOGGERS = ("urllib3.connectionpool", "urllib3.connection", "urllib3.util.retry", "urllib3.poolmanager",
+               "requests", __name__)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+        for name in self.LOGGERS:
+            logging.getLogger(name).addFilter(self)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            text = record.getMessage()
+            if any(s in text for s in self.secrets):
+                for s in self.secrets:
+                    text = text.replace(s, "***")
+                record.msg, record.args = text, None
+        return True
+
+
+_REDACTOR = _LogRedactor()
+
+
 @dataclass
 class HttpStats:
     requests: int = 0
@@ -105,6 +133,8 @@ class PlatformHttp:
     def __init__(self, settings: PlatformSettings, sleep: Callable[[float], None] | None = None):
         self.settings = settings
         self.stats = HttpStats()
+        if settings.token:
+            _REDACTOR.secrets.add(settings.token)
         self._sleep = sleep or tenacity.nap.sleep
         # urllib3 retries only what never got an answer (refused or reset connections);
         # answers are classified below, where the platform's words are known.

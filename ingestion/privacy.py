@@ -58,15 +58,36 @@ PERSON_KEYS = frozenset({
 
 def scrub(payload: object, platform: str, keep: frozenset[str] | set[str] = frozenset(),
           key: bytes | None = None) -> object:
-    """A copy of a raw follower or commenter payload with every person-naming value pseudonymised."""
+    """A copy of a raw follower or commenter payload with every person-naming value pseudonymised,
+    wherever else it appears too (inside an avatar URL, say)."""
     key = key or pseudonym_key()
-    if isinstance(payload, dict):
-        return {k: (pseudonymise(str(v), platform, key) if k in PERSON_KEYS and isinstance(v, (str, int))
-                    and not isinstance(v, bool) and str(v) not in keep else scrub(v, platform, keep, key))
-                for k, v in payload.items()}
-    if isinstance(payload, list):
-        return [scrub(v, platform, keep, key) for v in payload]
-    return payload
+    found: dict[str, str] = {}
+
+    def names(obj: object) -> object:
+        if isinstance(obj, dict):
+            out = {}
+            for k, v in obj.items():
+                if k in PERSON_KEYS and isinstance(v, (str, int)) and not isinstance(v, bool) and str(v) not in keep:
+                    out[k] = found.setdefault(str(v), pseudonymise(str(v), platform, key))
+                else:
+                    out[k] = names(v)
+            return out
+        if isinstance(obj, list):
+            return [names(v) for v in obj]
+        return obj
+
+    def inside(obj: object) -> object:
+        if isinstance(obj, dict):
+            return {k: inside(v) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [inside(v) for v in obj]
+        if isinstance(obj, str) and obj not in found.values():
+            for raw, alias in found.items():
+                if len(raw) >= 4 and raw in obj:
+                    obj = obj.replace(raw, alias)
+        return obj
+
+    return inside(names(payload))
 
 
 def pii_kind(field: pa.Field) -> str | None:

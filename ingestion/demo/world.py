@@ -955,11 +955,13 @@ _NAME_PARTS = {"East": ("小", "阿", "大", "喵", "橘子", "星星", "木子"
 def _handle(platform: str, r: random.Random, default: bool) -> str:
     """A follower's handle: the platform's default (a word and digits) or a chosen name."""
     if default:
-        digits = "".join(str(r.randrange(10)) for _ in range(r.choice((7, 8, 10))))
-        return {"weibo": f"用户{digits}", "douyin": f"抖音用户{digits}", "xiaohongshu": f"小红薯{digits[:8]}",
-                "bilibili": f"bili_{digits}", "wechat": f"微信用户{digits[:6]}"}.get(platform, f"user{digits}")
+        # Ten digits: platforms number their default handles, so two accounts never share one.
+        digits = f"{r.randrange(10**10):010d}"
+        return {"weibo": f"用户{digits}", "douyin": f"抖音用户{digits}", "xiaohongshu": f"小红薯{digits}",
+                "bilibili": f"bili_{digits}", "wechat": f"微信用户{digits}"}.get(platform, f"user{digits}")
     parts = _NAME_PARTS[REGION[platform]]
-    name = r.choice(parts) + r.choice(parts)
+    # A few letters of its own keep every chosen name unique on its platform, as platforms require.
+    name = r.choice(parts) + r.choice(parts) + "".join(chr(97 + r.randrange(26)) for _ in range(4))
     if r.random() < 0.5:
         name += str(r.randrange(1, 2_000))
     return name if REGION[platform] == "East" else name.lower() + r.choice(("", "_", "."))
