@@ -14,8 +14,9 @@ A schema marks the fields to protect with field metadata:
                                                                # screen_name_length and
                                                                # screen_name_digit_count
 
-Landing applies it to every row whose value is not one of the tracked KOLs' own ids,
-so a KOL's reply to a comment keeps the KOL's id and the reply rate stays computable.
+Landing applies it to every value that is not one of the tracked KOLs' own ids or handles,
+so a KOL's reply to a comment keeps the KOL's id and the reply rate stays computable. A
+row's person is its first id column: where that is a KOL, its handles stay too.
 """
 from __future__ import annotations
 
@@ -53,6 +54,8 @@ def pseudonymise(value: str, platform: str, key: bytes | None = None) -> str:
 PERSON_KEYS = frozenset({
     "id", "idstr", "uid", "user_id", "userid", "mid", "open_id", "openid", "union_id", "author_id", "from_id",
     "screen_name", "name", "username", "nickname", "uname", "display_name", "authorDisplayName", "value",
+    "in_reply_to_user_id", "channelId", "subscriberChannelId", "title", "authorChannelUrl", "authorProfileImageUrl",
+    "profile_image_url", "profile_picture_url", "avatar_url", "headimgurl", "thumbnailUrl", "face", "avatar",
 })
 
 
@@ -118,6 +121,11 @@ def protect(table: pa.Table, platform: str, keep: set[str] | frozenset[str] = fr
                     url = url.replace(raw, pseudonymise(raw, platform, key))
             urls.append(url)
         table = table.set_column(table.schema.get_field_index(name), table.schema.field(name), pa.array(urls, pa.string()))
+    # A row's person is its first id column (the author, the follower): where that is a KOL,
+    # the row's handles are the KOL's own and stay as they are.
+    identity = next((c for c, k in kinds.items() if k == "id"), None)
+    kol_rows = ([v is not None and v in keep for v in table.column(identity).to_pylist()]
+                if identity is not None else [False] * table.num_rows)
     for i, field in enumerate(table.schema):
         kind = pii_kind(field)
         if kind not in ("id", "handle"):
@@ -131,7 +139,7 @@ def protect(table: pa.Table, platform: str, keep: set[str] | frozenset[str] = fr
                 if new_field.name not in table.column_names:
                     table = table.append_column(new_field, array)
         cache: dict[str, str] = {}
-        protected = [v if v is None or v in keep else cache.setdefault(v, pseudonymise(v, platform, key))
-                     for v in values]
+        protected = [v if v is None or v in keep or (kind == "handle" and is_kol)
+                     else cache.setdefault(v, pseudonymise(v, platform, key)) for v, is_kol in zip(values, kol_rows)]
         table = table.set_column(i, field, pa.array(protected, pa.string()))
     return table
