@@ -130,8 +130,10 @@ class _Retryable(Exception):
 
 
 class PlatformHttp:
-    def __init__(self, settings: PlatformSettings, sleep: Callable[[float], None] | None = None):
+    def __init__(self, settings: PlatformSettings, sleep: Callable[[float], None] | None = None,
+                 recorder=None):
         self.settings = settings
+        self.recorder = recorder  # ingestion.replay.Recorder: keeps every accepted answer for replay
         self.stats = HttpStats()
         if settings.token:
             _REDACTOR.secrets.add(settings.token)
@@ -170,10 +172,12 @@ class PlatformHttp:
         try:
             for attempt in retrying:
                 with attempt:
-                    return self._once(method, path, params, headers, json, classify)
+                    status, body = self._once(method, path, params, headers, json, classify)
         except _Retryable as last:
             return last.status, last.body  # out of retries: the client words the final answer
-        raise AssertionError("unreachable")  # pragma: no cover
+        if self.recorder is not None:
+            self.recorder.add(method, path, params, json, status, body)
+        return status, body
 
     def _once(self, method: str, path: str, params: dict | None, headers: dict | None, json: dict | None,
               classify: Classifier | None) -> tuple[int, object]:

@@ -11,10 +11,12 @@ import logging
 from datetime import date
 from pathlib import Path
 
+from ingestion import replay
 from ingestion import settings as cfg
 from ingestion.http import PlatformHttp
 from ingestion.landing import SliceReport, drop_already_landed, land, normalize
 from ingestion.platforms.base import LOOKBACK_DAYS
+from ingestion.replay import Recorder
 from ingestion.schemas import CONNECTED_PLATFORMS, ENTITIES
 
 log = logging.getLogger(__name__)
@@ -51,12 +53,35 @@ def pull_platform_day(platform: str, day: date, lake: Path | None = None,
     lake = lake or cfg.lake_dir()
     settings = settings or cfg.platform_settings(platform)
     accounts = cfg.tracked_accounts(platform) if accounts is None else accounts
-    connector_cls, normalizers = CONNECTORS[platform]
-    http = PlatformHttp(settings)
+    connector_cls, _ = CONNECTORS[platform]
+    recorder = Recorder(secret=settings.token)
+    http = PlatformHttp(settings, recorder=recorder)
     try:
         raw = connector_cls(http).pull_day(accounts, day)
     finally:
         http.close()
+    reports = land_platform_day(platform, day, raw, accounts, lake, http.stats)
+    # The answers are kept after the slices they made: a replay always has its slices' source.
+    replay.save(lake, platform, day, accounts, recorder)
+    return reports
+
+
+def replay_platform_day(platform: str, day: date, lake: Path | None = None) -> list[SliceReport]:
+    """Re-normalise and re-land a platform-day from its recorded answers, without the platform."""
+    if platform not in CONNECTORS:
+        raise ValueError(f"unknown platform {platform!r}; known: {', '.join(CONNECTORS)}")
+    lake = lake or cfg.lake_dir()
+    header, calls = replay.load(lake, platform, day)
+    settings = cfg.platform_settings(platform)
+    http = replay.ReplayHttp(settings, calls)
+    raw = CONNECTORS[platform][0](http).pull_day(header["accounts"], day)
+    return land_platform_day(platform, day, raw, header["accounts"], lake, http.stats, source="replay")
+
+
+def land_platform_day(platform: str, day: date, raw, accounts: list[str], lake: Path, stats,
+                      source: str = "api") -> list[SliceReport]:
+    """Normalise every entity of a pulled day, then land them all."""
+    normalizers = CONNECTORS[platform][1]
     # Normalise every entity before landing any, so that a failure leaves the previous
     # slices of this platform-day as they were.
     keep = kol_names(accounts, raw.records["profiles"])
@@ -69,9 +94,9 @@ def pull_platform_day(platform: str, day: date, lake: Path | None = None,
         result, already = drop_already_landed(lake, platform, entity, day, normalised[entity], LOOKBACK_DAYS)
         reports.append(land(lake, platform, entity, day, result.table, result.quarantined, result.duplicates,
                             fetched=len(raw.records[entity]),
-                            extra={"platform_day_requests": http.stats.requests,
-                                   "platform_day_retries": http.stats.retries,
-                                   "platform_day_bytes": http.stats.bytes, "accounts": len(accounts),
+                            extra={"source": source, "platform_day_requests": stats.requests,
+                                   "platform_day_retries": stats.retries,
+                                   "platform_day_bytes": stats.bytes, "accounts": len(accounts),
                                    "new_fields": result.new_fields, "already_landed": already}))
         if result.quarantined:
             log.warning("%s/%s/%s: %d record(s) quarantined, first reason: %s", platform, entity, day,
