@@ -174,7 +174,16 @@ class PlatformHttp:
                 with attempt:
                     status, body = self._once(method, path, params, headers, json, classify)
         except _Retryable as last:
+            if self.recorder is not None:
+                self.recorder.add(method, path, params, json, last.status, last.body)
             return last.status, last.body  # out of retries: the client words the final answer
+        except Exception as exc:
+            # An error the client may handle (a deleted video, comments turned off) is part of
+            # the day's story: a replay must meet it too.
+            answer = getattr(exc, "answer", None)
+            if self.recorder is not None and answer is not None:
+                self.recorder.add(method, path, params, json, *answer)
+            raise
         if self.recorder is not None:
             self.recorder.add(method, path, params, json, status, body)
         return status, body
@@ -206,6 +215,10 @@ class PlatformHttp:
             except PlatformError as exc:
                 if exc.retry_after is None:
                     exc.retry_after = wait
+                exc.answer = (resp.status_code, body)
+                raise
+            except Exception as exc:  # a client's own signal (e.g. "this video is gone")
+                exc.answer = (resp.status_code, body)
                 raise
         elif resp.status_code == 429 or resp.status_code >= 500:
             raise _Retryable(resp.status_code, body, wait)

@@ -53,6 +53,7 @@ def pseudonymise(value: str, platform: str, key: bytes | None = None) -> str:
 # record their values are pseudonymised too, so the quarantine holds no raw follower id either.
 PERSON_KEYS = frozenset({
     "id", "idstr", "uid", "user_id", "userid", "mid", "open_id", "openid", "union_id", "author_id", "from_id",
+    "comment_user_id",
     "screen_name", "name", "username", "nickname", "uname", "display_name", "authorDisplayName", "value",
     "in_reply_to_user_id", "channelId", "subscriberChannelId", "title", "authorChannelUrl", "authorProfileImageUrl",
     "profile_image_url", "profile_picture_url", "avatar_url", "headimgurl", "thumbnailUrl", "face", "avatar",

@@ -52,8 +52,13 @@ def responses_path(lake: Path, platform: str, day: date) -> Path:
     return slice_dir(lake, "responses", platform, "profiles", day).parent.parent / f"dt={day.isoformat()}" / FILE_NAME
 
 
+# Request parameters that sign a request with the clock (Bilibili's WBI w_rid and wts): a
+# replay asks at another time, so they cannot pick the recorded answer.
+VOLATILE_PARAMS = frozenset({"w_rid", "wts"})
+
+
 def _request_key(method: str, path: str, params: dict | None, body: dict | None, secret: str) -> str:
-    clean = {k: str(v) for k, v in (params or {}).items() if str(v) != secret}
+    clean = {k: str(v) for k, v in (params or {}).items() if str(v) != secret and k not in VOLATILE_PARAMS}
     return json.dumps([method.upper(), path, sorted(clean.items()), body or {}], sort_keys=True, default=str)
 
 

@@ -20,7 +20,7 @@ from ingestion.contract import ENTITIES, SCHEMA_VERSION, UTC_TS
 from ingestion.privacy import derived_handle_fields, pii_kind
 
 # Platforms with a connector, in the order the orchestrator lists them.
-CONNECTED_PLATFORMS = ("weibo", "wechat", "instagram", "tiktok", "youtube", "x")
+CONNECTED_PLATFORMS = ("weibo", "douyin", "xiaohongshu", "bilibili", "wechat", "instagram", "tiktok", "youtube", "x")
 
 _MODULES = {p: importlib.import_module(f"ingestion.platforms.{p}.schema") for p in CONNECTED_PLATFORMS}
 SCHEMAS: dict[str, dict[str, pa.Schema]] = {p: m.SCHEMAS for p, m in _MODULES.items()}
