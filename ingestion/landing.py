@@ -185,26 +185,33 @@ def _replace_atomically(target: Path, write: Callable[[Path], None]) -> None:
 
 def land(lake: Path, platform: str, entity: str, day: date, table: pa.Table, quarantined: list[dict],
          duplicates: int, fetched: int, extra: dict | None = None) -> SliceReport:
-    report = SliceReport(platform, entity, day.isoformat(), fetched=fetched, landed=table.num_rows,
-                         quarantined=len(quarantined), duplicates=duplicates,
-                         path=str(slice_dir(lake, "raw", platform, entity, day) / "data.parquet"))
-    if not report.balanced:
-        raise AccountingError(f"{platform}/{entity}/{day}: fetched {fetched} != landed {report.landed} + "
-                              f"quarantined {report.quarantined} + duplicates {duplicates}")
     data_dir = slice_dir(lake, "raw", platform, entity, day)
-    _replace_atomically(data_dir / "data.parquet", lambda p: pq.write_table(table, p, compression="zstd"))
+    report = SliceReport(platform, entity, day.isoformat(), fetched=fetched, landed=table.num_rows,
+                         quarantined=len(quarantined), duplicates=duplicates, path=str(data_dir / "data.parquet"))
+    return write_slice(report, table, quarantined, data_dir / "_manifest.json",
+                       slice_dir(lake, "quarantine", platform, entity, day) / "records.jsonl", extra)
 
-    q_file = slice_dir(lake, "quarantine", platform, entity, day) / "records.jsonl"
+
+def write_slice(report: SliceReport, table: pa.Table, quarantined: list[dict], manifest_file: Path,
+                quarantine_file: Path, extra: dict | None = None) -> SliceReport:
+    """Write a slice's data (to ``report.path``), its quarantine and its manifest, each atomically and
+    the manifest last. Callers choose the file names (the inbox lands one file per dropped file);
+    the paths must already be safe: nothing here looks at where they point."""
+    if not report.balanced:
+        raise AccountingError(f"{report.platform}/{report.entity}/{report.day}: fetched {report.fetched} != landed "
+                              f"{report.landed} + quarantined {report.quarantined} + duplicates {report.duplicates}")
+    _replace_atomically(Path(report.path), lambda p: pq.write_table(table, p, compression="zstd"))
+
     if quarantined:
         def write_jsonl(p: Path) -> None:
             with open(p, "w", encoding="utf-8") as fh:
                 for q in quarantined:
                     fh.write(json.dumps(q, ensure_ascii=False, default=str) + "\n")
-        _replace_atomically(q_file, write_jsonl)
+        _replace_atomically(quarantine_file, write_jsonl)
     else:
-        q_file.unlink(missing_ok=True)  # a clean re-run clears the slice's old quarantine
+        quarantine_file.unlink(missing_ok=True)  # a clean re-run clears the slice's old quarantine
 
     manifest = asdict(report) | (extra or {})
-    _replace_atomically(data_dir / "_manifest.json",
+    _replace_atomically(manifest_file,
                         lambda p: p.write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8"))
     return report

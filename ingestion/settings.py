@@ -5,6 +5,7 @@
 | KOL_DATA_DIR | <repo>/data | where the lake and the warehouse live |
 | KOL_LAKE_DIR | $KOL_DATA_DIR/lake | the Parquet lake |
 | KOL_WAREHOUSE_PATH | $KOL_DATA_DIR/warehouse.duckdb | the DuckDB warehouse |
+| KOL_INBOX_DIR | $KOL_DATA_DIR/inbox | where users drop export files (ingestion/inbox.py) |
 | KOL_DEMO_PORT | 8765 | port of the demo export API |
 | KOL_<PLATFORM>_BASE_URL | the demo export API | e.g. KOL_WEIBO_BASE_URL=https://api.weibo.com |
 | KOL_<PLATFORM>_ACCESS_TOKEN | a demo token | the platform credential; never logged |
@@ -33,6 +34,11 @@ def lake_dir() -> Path:
 
 def warehouse_path() -> Path:
     return Path(os.environ.get("KOL_WAREHOUSE_PATH", data_dir() / "warehouse.duckdb")).resolve()
+
+
+def inbox_dir() -> Path:
+    """Where users drop export files; ``ingestion/inbox.py`` lands them (docs/unified-format.md)."""
+    return Path(os.environ.get("KOL_INBOX_DIR", data_dir() / "inbox")).resolve()
 
 
 def demo_port() -> int:
