@@ -15,7 +15,7 @@ START ?= $(shell date -u -d '14 days ago' +%F)
 END ?= $(shell date -u -d 'yesterday' +%F)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo dev test demo-api demo-exports dbt-build dbt-parse clean
+.PHONY: help setup demo dev test demo-api demo-exports dbt-build dbt-parse clean inbox bench bench-ingestion
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -47,11 +47,31 @@ demo-api: setup ## Serve the demo export API alone: PRESET=tiny|small|medium|lar
 demo-exports: setup ## Write the demo world's dashboard files and answer key: PRESET, START, END (data/demo_exports)
 	$(BIN)/python -m ingestion.demo.generate --preset $(PRESET) --start $(START) --end $(END)
 
+inbox: setup ## Land the files dropped in the inbox (KOL_INBOX_DIR, default data/inbox); see docs/unified-format.md
+	$(BIN)/python -m ingestion.inbox
+
 dbt-parse: setup ## Parse the dbt project (writes dbt_project/target/manifest.json)
 	cd dbt_project && ../$(BIN)/dbt parse --quiet
 
 dbt-build: setup ## Run dbt alone over everything already landed (no Dagster)
 	cd dbt_project && ../$(BIN)/dbt build
+
+# Benchmarks are not tests: they run apart from `make test`. dlt, the ingestion benchmark's
+# reference, gets a venv of its own (bench/requirements.txt, with the project's constraints):
+# installed into .venv it would change what is measured (requests would parse JSON with simplejson).
+BENCH_VENV := bench/.venv-dlt
+BENCH_ARGS ?=
+
+$(BENCH_VENV)/.installed: bench/requirements.txt constraints.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt -c constraints.txt
+	$(BENCH_VENV)/bin/pip check --disable-pip-version-check
+	@touch $@
+
+bench: bench-ingestion ## Run every benchmark (bench/results/, tables in docs/benchmarks.md)
+
+bench-ingestion: setup $(BENCH_VENV)/.installed ## One medium day: normalise+land vs DuckDB, pull vs dlt, memory (BENCH_ARGS)
+	$(BIN)/python -m bench.ingestion --dlt-python $(BENCH_VENV)/bin/python $(BENCH_ARGS)
 
 clean: ## Remove the lake, the warehouse and Dagster's run history (keeps .venv)
 	rm -rf data $(DAGSTER_HOME) dbt_project/target dbt_project/logs

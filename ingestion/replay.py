@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import io
 import json
 import os
 import uuid
@@ -81,12 +82,16 @@ def save(lake: Path, platform: str, day: date, accounts: list[str], recorder: Re
     target = responses_path(lake, platform, day)
     header = {"platform": platform, "day": day.isoformat(), "accounts": accounts, "calls": len(recorder.calls),
               "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    lines = [json.dumps(header, ensure_ascii=False)]
-    lines += [json.dumps(c, ensure_ascii=False, default=str) for c in recorder.calls]
-    payload = gzip.compress("\n".join(lines).encode("utf-8"), compresslevel=6, mtime=0)
-    token = _fernet(secret).encrypt(payload)
-    if recorder.secret and recorder.secret.encode() in payload:
-        raise RuntimeError(f"{platform}: refusing to keep responses that contain the credential")
+    # Line by line into the compressor: the day's answers are never held twice as text.
+    buffer = io.BytesIO()
+    secret_bytes = recorder.secret.encode() if recorder.secret else b""
+    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=6, mtime=0) as gz:
+        for i, item in enumerate([header, *recorder.calls]):
+            line = (("\n" if i else "") + json.dumps(item, ensure_ascii=False, default=str)).encode("utf-8")
+            if secret_bytes and secret_bytes in line:
+                raise RuntimeError(f"{platform}: refusing to keep responses that contain the credential")
+            gz.write(line)
+    token = _fernet(secret).encrypt(buffer.getvalue())
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:

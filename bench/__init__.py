@@ -1,0 +1,1 @@
+"""Benchmarks of kol-warehouse; not part of the test suite (``make bench``)."""
