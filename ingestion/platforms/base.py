@@ -71,3 +71,23 @@ def count_or_none(value: object, what: str) -> int | None:
     """A platform counter as an int, display strings included ("1.2万", "3,456"); None when
     absent or unknown ("-", "未知"); a ValueError naming the field for anything else."""
     return parse_count(value, what)
+
+
+def required_id(value: object, what: str) -> str:
+    """An id as a string; a ValueError naming ``what`` when it is missing or not a scalar."""
+    if value in (None, "") or isinstance(value, (bool, dict, list)):
+        raise ValueError(f"{what} has no id")
+    return str(value)
+
+
+def object_or_empty(value: object, what: str) -> dict:
+    """A nested object of the payload; {} when absent, a ValueError when it is something else."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{what} is not an object: {value!r}")
+    return value
+
+
+def text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ingestion.platforms.base import count_or_none
+from ingestion.platforms.base import count_or_none, object_or_empty as _dict, text_or_none as _text
 from ingestion.quirks import parse_epoch_seconds
 
 
@@ -30,13 +30,6 @@ def _time_or_none(value: object, what: str):
     return None if value in (None, 0, "", "0") else _time(value, what)
 
 
-def _dict(value: object, what: str) -> dict:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ValueError(f"{what} is not an object: {value!r}")
-    return value
-
 
 def _int(value: object, what: str) -> int | None:
     if value is None or value == "":
@@ -49,9 +42,6 @@ def _int(value: object, what: str) -> int | None:
         raise ValueError(f"{what} is not an integer: {value!r}")
     return value
 
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 def length_seconds(text: object) -> int | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from ingestion.platforms.base import count_or_none
+from ingestion.platforms.base import count_or_none, object_or_empty as _dict, required_id as _id
 from ingestion.quirks import parse_epoch_seconds
 
 USER_FANS = "external_user_fans"
@@ -17,11 +17,6 @@ ITEM_BASE = "external_item_base"
 # Item data is T+1: the answer that goes with a snapshot describes the day before it.
 ITEM_DATA_LAG = timedelta(days=1)
 
-
-def _id(value: object, what: str) -> str:
-    if value in (None, "") or isinstance(value, (bool, dict, list)):
-        raise ValueError(f"{what} has no id")
-    return str(value)
 
 
 def _time(value: object, what: str):
@@ -34,13 +29,6 @@ def _time(value: object, what: str):
 def _time_or_none(value: object, what: str):
     return None if value in (None, 0, "") else _time(value, what)
 
-
-def _dict(value: object, what: str) -> dict:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ValueError(f"{what} is not an object: {value!r}")
-    return value
 
 
 def _net(value: object, what: str) -> int | None:

@@ -7,16 +7,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from ingestion.platforms.base import count_or_none
+from ingestion.platforms.base import (
+    count_or_none, object_or_empty as _dict, required_id as _id, text_or_none as _text,
+)
 from ingestion.quirks import parse_epoch_millis
 
 AUTHOR_TAG = "is_author"  # show_tags entry on the note author's own comments
 
-
-def _id(value: object, what: str) -> str:
-    if value in (None, "") or isinstance(value, (bool, dict, list)):
-        raise ValueError(f"{what} has no id")
-    return str(value)
 
 
 def _time(value: object, what: str):
@@ -26,16 +23,6 @@ def _time(value: object, what: str):
         raise ValueError(f"{what}: {exc}") from None
 
 
-def _dict(value: object, what: str) -> dict:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ValueError(f"{what} is not an object: {value!r}")
-    return value
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 def _url(value: object) -> str | None:
