@@ -158,6 +158,17 @@ def worker_land(spec: dict) -> dict:
 
     with open(spec["rawday"], "rb") as fh:
         raw = pickle.load(fh)
+    try:
+        from ingestion.spool import RecordSpool
+    except ImportError:  # older trees keep plain lists
+        RecordSpool = None
+    if RecordSpool is not None:
+        # The captured day stays in memory as one batch: this measures normalising and landing,
+        # not reading spilled batches back (a fetch-side cost, inside the pull's figure).
+        for e, recs in list(raw.records.items()):
+            whole = RecordSpool(batch=len(recs) + 1)
+            whole.extend(recs)
+            raw.records[e] = whole
     day = date.fromisoformat(spec["day"])
     ndjson = Path(spec["ndjson"])
     if spec.get("from_bytes"):
@@ -219,7 +230,13 @@ def worker_phases(spec: dict) -> dict:
     settings = PlatformSettings(p, spec["base_url"], TOKEN)
     mib = (lambda b: b / 2**20)
     tracemalloc.start()
-    recorder = replay.Recorder(secret=settings.token) if hasattr(replay, "Recorder") else None
+    recorder = None
+    if hasattr(replay, "Recorder"):
+        import inspect
+
+        streaming = "lake" in inspect.signature(replay.Recorder).parameters  # answers go to disk as they come
+        recorder = (replay.Recorder(lake, p, day, spec["accounts"], secret=settings.token) if streaming
+                    else replay.Recorder(secret=settings.token))
     http = PlatformHttp(settings, recorder=recorder) if recorder is not None else PlatformHttp(settings)
     try:
         raw = pull.CONNECTORS[p][0](http).pull_day(spec["accounts"], day)
@@ -232,9 +249,12 @@ def worker_phases(spec: dict) -> dict:
     pull.land_platform_day(p, day, raw, spec["accounts"], lake, http.stats)
     now, peak = tracemalloc.get_traced_memory()
     out["land_peak_mib"] = mib(peak)
-    if recorder is not None and hasattr(replay, "save"):
+    if recorder is not None:
         tracemalloc.reset_peak()
-        replay.save(lake, p, day, spec["accounts"], recorder)
+        if hasattr(recorder, "commit"):
+            recorder.commit()
+        else:
+            replay.save(lake, p, day, spec["accounts"], recorder)
         out["replay_save_peak_mib"] = mib(tracemalloc.get_traced_memory()[1])
     return out
 

@@ -20,10 +20,13 @@ are scrubbed from every message.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from typing import Callable, Mapping
+from typing import Callable, Iterable, Iterator, Mapping, TypeVar
 from zoneinfo import ZoneInfo
 
 import requests
@@ -120,13 +123,15 @@ class HttpStats:
 
 
 Classifier = Callable[[int, object, Mapping[str, str]], None]
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class _Retryable(Exception):
     """An answer the default classifier would try again (HTTP 429 or 5xx)."""
 
-    def __init__(self, status: int, body: object, retry_after: float | None):
-        self.status, self.body, self.retry_after = status, body, retry_after
+    def __init__(self, status: int, body: object, retry_after: float | None, raw: bytes | None = None):
+        self.status, self.body, self.retry_after, self.raw = status, body, retry_after, raw
 
 
 class PlatformHttp:
@@ -143,8 +148,40 @@ class PlatformHttp:
         connect_retry = Retry(total=settings.retries, connect=settings.retries, read=0, status=0,
                               backoff_factor=BACKOFF_BASE_S, allowed_methods=None, raise_on_status=False)
         self.session = requests.Session()
-        self.session.mount("http://", HTTPAdapter(max_retries=connect_retry, pool_maxsize=4))
-        self.session.mount("https://", HTTPAdapter(max_retries=connect_retry, pool_maxsize=4))
+        pool = max(4, settings.concurrency)
+        self.session.mount("http://", HTTPAdapter(max_retries=connect_retry, pool_maxsize=pool))
+        self.session.mount("https://", HTTPAdapter(max_retries=connect_retry, pool_maxsize=pool))
+        # Calls made from several threads (``map``) share the counters and the recorder.
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        # requests reads proxies and CA bundles from the environment again on every call (a
+        # scan of os.environ, about a tenth of a pull); every call goes to one base URL, so
+        # read them once. (.netrc, the other thing trust_env reads, is not used: each client
+        # sends its platform's own credential.)
+        env = self.session.merge_environment_settings(settings.base_url, {}, None, None, None)
+        self.session.proxies.update(env["proxies"])
+        self.session.verify = env["verify"]
+        self.session.trust_env = False
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        """``fn(x) for x in items``, with up to ``settings.concurrency`` calls in flight, results in
+        the order of ``items``. Connectors use it for independent calls (each post's comments), so
+        the client parses one answer while the platform prepares the next. Only a few results
+        run ahead of the consumer, so memory stays bounded; the first error is raised, as the
+        loop would raise it."""
+        width = self.settings.concurrency
+        if width <= 1:
+            yield from map(fn, items)
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=width, thread_name_prefix=f"{self.settings.platform}-http")
+        ahead: deque = deque()
+        for item in items:
+            ahead.append(self._pool.submit(fn, item))
+            if len(ahead) > width:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
 
     def redact(self, text: str) -> str:
         token = self.settings.token
@@ -172,24 +209,29 @@ class PlatformHttp:
         try:
             for attempt in retrying:
                 with attempt:
-                    status, body = self._once(method, path, params, headers, json, classify)
+                    status, body, raw = self._once(method, path, params, headers, json, classify)
         except _Retryable as last:
-            if self.recorder is not None:
-                self.recorder.add(method, path, params, json, last.status, last.body)
+            self._record(method, path, params, json, last.status, last.body, last.raw)
             return last.status, last.body  # out of retries: the client words the final answer
         except Exception as exc:
             # An error the client may handle (a deleted video, comments turned off) is part of
             # the day's story: a replay must meet it too.
             answer = getattr(exc, "answer", None)
-            if self.recorder is not None and answer is not None:
-                self.recorder.add(method, path, params, json, *answer)
+            if answer is not None:
+                self._record(method, path, params, json, *answer)
             raise
-        if self.recorder is not None:
-            self.recorder.add(method, path, params, json, status, body)
+        self._record(method, path, params, json, status, body, raw)
         return status, body
 
+    def _record(self, method: str, path: str, params: dict | None, json: dict | None, status: int,
+                body: object, raw: bytes | None = None) -> None:
+        if self.recorder is not None:
+            with self._lock:
+                self.recorder.add(method, path, params, json, status, body, raw=raw)
+
     def _once(self, method: str, path: str, params: dict | None, headers: dict | None, json: dict | None,
-              classify: Classifier | None) -> tuple[int, object]:
+              classify: Classifier | None) -> tuple[int, object, bytes]:
+        """One HTTP exchange: (status, parsed body, the body's bytes as they came)."""
         url = f"{self.settings.base_url}{path}"
         try:
             resp = self.session.request(method, url, params=params, headers=headers, json=json,
@@ -198,8 +240,9 @@ class PlatformHttp:
             # requests puts the full URL, query string and token included, in its messages.
             raise PlatformError(self.settings.platform, "transient",
                                 f"request to {self.redact(url)} failed: {self.redact(str(exc))}") from None
-        self.stats.requests += 1
-        self.stats.bytes += len(resp.content)
+        with self._lock:
+            self.stats.requests += 1
+            self.stats.bytes += len(resp.content)
         wait = retry_after_seconds(resp.headers)
         try:
             body = resp.json()
@@ -215,14 +258,14 @@ class PlatformHttp:
             except PlatformError as exc:
                 if exc.retry_after is None:
                     exc.retry_after = wait
-                exc.answer = (resp.status_code, body)
+                exc.answer = (resp.status_code, body, resp.content)
                 raise
             except Exception as exc:  # a client's own signal (e.g. "this video is gone")
-                exc.answer = (resp.status_code, body)
+                exc.answer = (resp.status_code, body, resp.content)
                 raise
         elif resp.status_code == 429 or resp.status_code >= 500:
-            raise _Retryable(resp.status_code, body, wait)
-        return resp.status_code, body
+            raise _Retryable(resp.status_code, body, wait, resp.content)
+        return resp.status_code, body, resp.content
 
     def _should_retry(self, exc: BaseException) -> bool:
         if isinstance(exc, _Retryable):
@@ -241,7 +284,8 @@ class PlatformHttp:
         return retryable
 
     def _note_retry(self, method: str, path: str, state: tenacity.RetryCallState) -> None:
-        self.stats.retries += 1
+        with self._lock:
+            self.stats.retries += 1
         exc = state.outcome.exception() if state.outcome else None
         what = f"HTTP {exc.status}" if isinstance(exc, _Retryable) else self.redact(str(exc))
         log.warning("%s %s %s: %s; retry %d of %d in %.1f s", self.settings.platform, method, path, what,
@@ -255,4 +299,7 @@ class PlatformHttp:
         return min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** (state.attempt_number - 1))
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         self.session.close()

@@ -21,7 +21,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -132,6 +132,36 @@ def normalize(platform: str, entity: str, records: list[RawRecord], normalizer: 
     return Normalised(table.cast(schema_for(platform, entity)), quarantined, duplicates, new_fields)
 
 
+def normalize_batches(platform: str, entity: str, batches: Iterable[list[RawRecord]],
+                      normalizer: Callable[[dict, dict], dict], known_fields: frozenset[str] | None = None,
+                      keep: frozenset[str] = frozenset()) -> Normalised:
+    """``normalize`` over a slice that arrives batch by batch (a ``RecordSpool``): each batch
+    becomes a contract table, and the tables are joined with the same rules across batches,
+    the last row of a natural key winning and rows ordered by their key. Only one batch of
+    raw records is in memory at a time; the joined table is columnar."""
+    parts, quarantined, duplicates, new_fields = [], [], 0, {}
+    for batch in batches:
+        part = normalize(platform, entity, batch, normalizer, known_fields=known_fields, keep=keep)
+        parts.append(part.table)
+        quarantined += part.quarantined
+        duplicates += part.duplicates
+        for f, n in part.new_fields.items():
+            new_fields[f] = new_fields.get(f, 0) + n
+    if not parts:
+        return normalize(platform, entity, [], normalizer, known_fields=known_fields, keep=keep)
+    if len(parts) == 1:
+        return Normalised(parts[0], quarantined, duplicates, new_fields)
+    table = pa.concat_tables(parts)
+    key = NATURAL_KEYS[platform][entity]
+    as_text = pa.table({f"k{i}": pc.cast(table.column(c), pa.string()) for i, c in enumerate(key)}
+                       ).append_column("row", pa.array(range(table.num_rows), pa.int64()))
+    # The last row of each key, as within a batch; then rows in the order of their keys.
+    last = as_text.group_by([f"k{i}" for i in range(len(key))], use_threads=False).aggregate([("row", "max")])
+    order = pc.sort_indices(last, sort_keys=[(f"k{i}", "ascending") for i in range(len(key))])
+    kept = table.take(pc.take(last.column("row_max"), order))
+    return Normalised(kept, quarantined, duplicates + table.num_rows - kept.num_rows, new_fields)
+
+
 # Entities whose rows are events with a time of their own (a post, a comment): the lookback
 # window re-reads them on later days, so a row already landed in a neighbouring day's slice is
 # a duplicate, not a new row. Snapshots (profiles, metrics, audience) belong to their day.
@@ -215,3 +245,27 @@ def write_slice(report: SliceReport, table: pa.Table, quarantined: list[dict], m
     _replace_atomically(manifest_file,
                         lambda p: p.write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8"))
     return report
+
+
+def unlanded_slices(lake: Path, platforms: list[str], days: list[date]) -> list[str]:
+    """The (platform, entity, day) slices of ``days`` that are missing from the lake or whose
+    manifest does not balance, named for a person to act on; empty when every slice is there."""
+    problems = []
+    for day in days:
+        for platform in platforms:
+            for entity in ENTITIES:
+                manifest_file = slice_dir(lake, "raw", platform, entity, day) / "_manifest.json"
+                name = f"{platform}/{entity}/{day.isoformat()}"
+                try:
+                    m = json.loads(manifest_file.read_text(encoding="utf-8"))
+                except FileNotFoundError:
+                    problems.append(f"{name}: not landed")
+                    continue
+                except (OSError, ValueError) as exc:
+                    problems.append(f"{name}: unreadable manifest ({exc})")
+                    continue
+                if m.get("fetched") != m.get("landed", 0) + m.get("quarantined", 0) + m.get("duplicates", 0):
+                    problems.append(f"{name}: accounting does not balance ({m.get('fetched')} fetched, "
+                                    f"{m.get('landed')} landed, {m.get('quarantined')} quarantined, "
+                                    f"{m.get('duplicates')} duplicates)")
+    return problems

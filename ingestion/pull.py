@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import importlib
 import logging
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 from ingestion import replay
 from ingestion import settings as cfg
-from ingestion.http import PlatformHttp
-from ingestion.landing import SliceReport, drop_already_landed, land, normalize
+from ingestion.http import PlatformError, PlatformHttp
+from ingestion.landing import SliceReport, drop_already_landed, land, normalize_batches
 from ingestion.platforms.base import LOOKBACK_DAYS
 from ingestion.replay import Recorder
 from ingestion.schemas import CONNECTED_PLATFORMS, ENTITIES
@@ -54,16 +56,76 @@ def pull_platform_day(platform: str, day: date, lake: Path | None = None,
     settings = settings or cfg.platform_settings(platform)
     accounts = cfg.tracked_accounts(platform) if accounts is None else accounts
     connector_cls, _ = CONNECTORS[platform]
-    recorder = Recorder(secret=settings.token)
+    # The answers stream into the responses file as they come; it is put in place after the
+    # slices it made, so a replay always has its slices' source.
+    recorder = Recorder(lake, platform, day, accounts, secret=settings.token)
     http = PlatformHttp(settings, recorder=recorder)
+    raw = None
     try:
         raw = connector_cls(http).pull_day(accounts, day)
+        http.close()
+        reports = land_platform_day(platform, day, raw, accounts, lake, http.stats)
+        recorder.commit()
+    except BaseException:
+        recorder.discard()
+        raise
     finally:
         http.close()
-    reports = land_platform_day(platform, day, raw, accounts, lake, http.stats)
-    # The answers are kept after the slices they made: a replay always has its slices' source.
-    replay.save(lake, platform, day, accounts, recorder)
+        if raw is not None:
+            raw.close()
     return reports
+
+
+@dataclass
+class DaysOutcome:
+    """What a run over several days of one platform did: the slices of each landed day, and
+    the error of each day that failed."""
+
+    platform: str
+    reports: dict[date, list[SliceReport]] = field(default_factory=dict)
+    failures: dict[date, PlatformError] = field(default_factory=dict)
+
+    @property
+    def landed_days(self) -> list[date]:
+        return sorted(self.reports)
+
+    def totals(self) -> dict[str, dict]:
+        """Per entity, the accounting summed over the landed days (Dagster metadata)."""
+        out: dict[str, dict] = {}
+        for day in self.landed_days:
+            for r in self.reports[day]:
+                t = out.setdefault(r.entity, {"rows_landed": 0, "records_fetched": 0, "records_quarantined": 0,
+                                              "duplicates_dropped": 0, "days": 0})
+                t["rows_landed"] += r.landed
+                t["records_fetched"] += r.fetched
+                t["records_quarantined"] += r.quarantined
+                t["duplicates_dropped"] += r.duplicates
+                t["days"] += 1
+                t["path"] = r.path  # the latest day's slice
+                t["schema_version"] = r.schema_version
+        return out
+
+
+# Errors that the next day would meet as well: the rest of the range is not tried.
+_STOPS_THE_RANGE = ("auth", "quota")
+
+
+def pull_days(platform: str, days: list[date], lake: Path | None = None, accounts: list[str] | None = None,
+              log: Callable[[str], None] = lambda _msg: None) -> DaysOutcome:
+    """Pull and land each day on its own: a day that fails leaves the others landed."""
+    outcome = DaysOutcome(platform)
+    for i, day in enumerate(days):
+        try:
+            outcome.reports[day] = pull_platform_day(platform, day, lake=lake, accounts=accounts)
+            log(f"{platform} {day}: landed {sum(r.landed for r in outcome.reports[day])} rows")
+        except PlatformError as exc:
+            outcome.failures[day] = exc
+            log(f"{platform} {day}: {exc}")
+            if exc.kind in _STOPS_THE_RANGE:
+                for rest in days[i + 1:]:
+                    outcome.failures[rest] = exc
+                break
+    return outcome
 
 
 def replay_platform_day(platform: str, day: date, lake: Path | None = None) -> list[SliceReport]:
@@ -75,7 +137,10 @@ def replay_platform_day(platform: str, day: date, lake: Path | None = None) -> l
     settings = cfg.platform_settings(platform)
     http = replay.ReplayHttp(settings, calls)
     raw = CONNECTORS[platform][0](http).pull_day(header["accounts"], day)
-    return land_platform_day(platform, day, raw, header["accounts"], lake, http.stats, source="replay")
+    try:
+        return land_platform_day(platform, day, raw, header["accounts"], lake, http.stats, source="replay")
+    finally:
+        raw.close()
 
 
 def land_platform_day(platform: str, day: date, raw, accounts: list[str], lake: Path, stats,
@@ -86,8 +151,9 @@ def land_platform_day(platform: str, day: date, raw, accounts: list[str], lake: 
     # slices of this platform-day as they were.
     keep = kol_names(accounts, raw.records["profiles"])
     known = KNOWN_FIELDS[platform] or {}
-    normalised = {entity: normalize(platform, entity, raw.records[entity], normalizers[entity],
-                                    known_fields=known.get(entity), keep=keep) for entity in ENTITIES}
+    # Batch by batch from the day's spools: raw records are never all in memory at once.
+    normalised = {entity: normalize_batches(platform, entity, raw.records[entity].batches(), normalizers[entity],
+                                            known_fields=known.get(entity), keep=keep) for entity in ENTITIES}
     reports = []
     for entity in ENTITIES:
         # Late rows re-read by the lookback window land once: what a neighbouring slice holds is a duplicate.

@@ -12,7 +12,8 @@ quarantined with that reason instead of landing a wrong number.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 UNKNOWN_COUNTS = frozenset({"", "-", "--", "—", "未知", "N/A", "n/a"})
 _UNITS = {"万": 10_000, "w": 10_000, "W": 10_000, "亿": 100_000_000, "k": 1_000, "K": 1_000, "千": 1_000,
@@ -59,14 +60,35 @@ def parse_count(value: object, what: str = "count") -> int | None:
     return int(whole) * scale + (int(frac) * scale // 10 ** len(frac) if frac else 0)
 
 
+# Parsed by hand rather than with strptime: a pull parses tens of thousands of times (strptime
+# was a tenth of a pull's time), and strptime's month names follow the machine's locale.
+_WEIBO_TIME = re.compile(r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+                         r"(\d{2}) (\d{2}):(\d{2}):(\d{2}) ([+-]\d{4}) (\d{4})")
+_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+_OFFSET_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4}")
+
+
+@lru_cache(maxsize=64)
+def _zone(offset: str) -> timezone:
+    minutes = int(offset[1:3]) * 60 + int(offset[3:5])
+    return timezone(timedelta(minutes=-minutes if offset[0] == "-" else minutes))
+
+
 def parse_weibo_time(text: str) -> datetime:
     """``Tue May 31 17:46:55 +0800 2011`` -> aware UTC."""
-    return datetime.strptime(text, "%a %b %d %H:%M:%S %z %Y").astimezone(timezone.utc)
+    m = _WEIBO_TIME.fullmatch(text) if isinstance(text, str) else None
+    if m is None:
+        raise ValueError(f"not a Weibo time (like 'Tue May 31 17:46:55 +0800 2011'): {text!r}")
+    mon, day, hh, mm, ss, offset, year = m.groups()
+    local = datetime(int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss), tzinfo=_zone(offset))
+    return local.astimezone(timezone.utc)
 
 
 def parse_offset_time(text: str) -> datetime:
     """``2025-06-01T07:00:00+0000`` (Graph API: an offset without a colon) -> aware UTC."""
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z").astimezone(timezone.utc)
+    if not isinstance(text, str) or _OFFSET_TIME.fullmatch(text) is None:
+        raise ValueError(f"not a time like '2025-06-01T07:00:00+0000': {text!r}")
+    return datetime.fromisoformat(text).astimezone(timezone.utc)
 
 
 def parse_iso_time(text: str) -> datetime:

@@ -53,6 +53,9 @@ class PlatformSettings:
     timeout_s: float = 10.0
     retries: int = 4
     retry_after_max_s: float = 60.0
+    # Calls in flight at once (a post's comments are read while another's are parsed); 1 for a
+    # platform whose rate limit counts concurrent calls.
+    concurrency: int = 4
 
 
 def platform_settings(platform: str) -> PlatformSettings:
@@ -64,6 +67,7 @@ def platform_settings(platform: str) -> PlatformSettings:
         timeout_s=float(os.environ.get("KOL_HTTP_TIMEOUT_S", "10")),
         retries=int(os.environ.get("KOL_HTTP_RETRIES", "4")),
         retry_after_max_s=float(os.environ.get("KOL_HTTP_RETRY_AFTER_MAX_S", "60")),
+        concurrency=max(1, int(os.environ.get(prefix + "CONCURRENCY", os.environ.get("KOL_HTTP_CONCURRENCY", "4")))),
     )
 
 

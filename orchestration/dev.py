@@ -11,6 +11,13 @@ from orchestration.demo_api import demo_api_process
 
 
 def main() -> None:
+    from dagster import DagsterInstance
+
+    from ingestion.pull import CONNECTORS
+    from orchestration.pools import declare_pool_limits
+
+    with DagsterInstance.get() as instance:
+        declare_pool_limits(instance, list(CONNECTORS))
     with demo_api_process():
         # Own process group, so one signal stops the webserver, the daemon and their children.
         proc = subprocess.Popen([sys.executable, "-m", "dagster", "dev", "-w", str(settings.REPO_ROOT / "workspace.yaml"),

@@ -8,10 +8,11 @@ from dagster import (
 )
 
 from orchestration.assets.dbt import kol_dbt_daily_marts, kol_dbt_models
-from orchestration.assets.ingestion import ingestion_assets
+from orchestration.assets.ingestion import LANDED_DAY, ingestion_assets
 
 raw_selection = AssetSelection.assets(*ingestion_assets)
-dbt_selection = AssetSelection.assets(kol_dbt_models, kol_dbt_daily_marts)
+# The gate goes with dbt: a transform of a range first checks that the range is landed.
+dbt_selection = AssetSelection.assets(LANDED_DAY, kol_dbt_models, kol_dbt_daily_marts)
 
 ingest_job = define_asset_job("ingest_job", selection=raw_selection,
                               description="Pull and land every platform for one day.")

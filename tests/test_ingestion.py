@@ -92,7 +92,7 @@ def test_bad_records_are_quarantined_with_a_reason_and_counted():
     table, quarantined, duplicates = normalize("weibo", "posts", records, weibo_normalize.posts)
     assert table.num_rows == 1 and duplicates == 1 and len(quarantined) == 2
     assert table.num_rows + duplicates + len(quarantined) == len(records)
-    assert "does not match format" in quarantined[0]["reason"] and quarantined[0]["payload"]["idstr"] == "2"
+    assert "not a Weibo time" in quarantined[0]["reason"] and quarantined[0]["payload"]["idstr"] == "2"
     assert table.column("created_at").to_pylist()[0].hour == 0  # 08:00 +0800 is 00:00 UTC
 
 

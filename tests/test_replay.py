@@ -37,7 +37,7 @@ def test_a_day_replays_to_the_same_slices_with_the_platform_gone(tmp_path, platf
     assert _tables(tmp_path, platform) == before
     assert [(r.entity, r.fetched, r.landed) for r in replayed] == [(r.entity, r.fetched, r.landed) for r in pulled]
     header, calls = replay.load(tmp_path, platform, DAY)
-    assert header["accounts"] == accounts and len(calls) == served
+    assert header["accounts"] == accounts and sum(1 for _ in calls) == served
 
 
 def test_a_parser_fix_reaches_the_slices_through_a_replay(tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ from typing import Callable
 
 from ingestion.quirks import parse_count
 from ingestion.schemas import ENTITIES
+from ingestion.spool import RecordSpool
 
 TRACKING_DAYS = 7  # how long after publication a post's counters are snapshotted daily
 # Posts and comments created this many days back are landed again in each day's slice, so that
@@ -32,11 +33,17 @@ class RawRecord:
 
 @dataclass
 class RawDay:
-    """Everything one platform said about one day, before normalisation."""
+    """Everything one platform said about one day, before normalisation. Each entity's records
+    go to a ``RecordSpool``: connectors append to it like a list, and it keeps one batch in
+    memory, so a large day costs disk, not memory. ``close()`` removes what was spilled."""
 
     platform: str
     day: date
-    records: dict[str, list[RawRecord]] = field(default_factory=lambda: {e: [] for e in ENTITIES})
+    records: dict[str, RecordSpool] = field(default_factory=lambda: {e: RecordSpool() for e in ENTITIES})
+
+    def close(self) -> None:
+        for spool in self.records.values():
+            spool.close()
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:

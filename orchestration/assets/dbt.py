@@ -18,12 +18,14 @@ import tempfile
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from dagster import AssetExecutionContext, BackfillPolicy
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster import AssetExecutionContext, AssetSpec, BackfillPolicy
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from ingestion import settings
+from orchestration.assets.ingestion import LANDED_DAY
 from orchestration.dbt_vars import window_vars
 from orchestration.partitions import daily_partitions
+from orchestration.pools import WAREHOUSE_POOL
 from orchestration.resources import dbt_project
 
 INCREMENTAL = "config.materialized:incremental"
@@ -35,15 +37,25 @@ REBUILT_WHOLE = "resource_type:seed config.materialized:view config.materialized
 
 class KolDbtTranslator(DagsterDbtTranslator):
     """Sources map to the ingestion assets through their meta.dagster.asset_key
-    (["raw", platform, entity]); models are grouped by their dbt layer."""
+    (["raw", platform, entity]); models are grouped by their dbt layer; the first nodes of
+    the dbt graph (seeds, staging models) also wait for ``landed_day``."""
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Optional[DbtProject]) -> AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        if props.get("resource_type") not in ("model", "seed", "snapshot"):
+            return spec
+        # Without the gate a backfill daemon launches each staging model as soon as its own
+        # platform's slices land, and each layer above it a tick later: a dozen dbt runs
+        # queueing for the one-writer warehouse instead of one.
+        dbt_parents = [u for u in (props.get("depends_on") or {}).get("nodes", []) if not u.startswith("source.")]
+        return spec if dbt_parents else spec.merge_attributes(deps=[LANDED_DAY])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> Optional[str]:
         fqn = dbt_resource_props.get("fqn") or []
         # models/<layer>/...: staging, intermediate, marts; seeds keep dbt's default.
         return f"dbt_{fqn[1]}" if dbt_resource_props.get("resource_type") == "model" and len(fqn) > 2 else "dbt_seeds"
 
-
-WAREHOUSE_POOL = "duckdb_warehouse"
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, select=REBUILT_WHOLE, dagster_dbt_translator=KolDbtTranslator(),

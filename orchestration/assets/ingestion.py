@@ -1,16 +1,20 @@
-"""Raw assets: one per (platform, entity), landed together by one pull per platform-day."""
+"""Raw assets: one per (platform, entity), landed together by one pull per platform-day,
+and ``landed_day``, the gate between the lake and dbt."""
 
 import os
-from datetime import date
+from datetime import date, timedelta
 
 from dagster import (
-    AssetExecutionContext, AssetKey, AssetSpec, BackfillPolicy, MaterializeResult, RetryRequested, multi_asset,
+    AssetExecutionContext, AssetKey, AssetSpec, BackfillPolicy, Failure, MaterializeResult, MetadataValue,
+    RetryRequested, asset, multi_asset,
 )
 
-from ingestion.http import PlatformError
-from ingestion.pull import CONNECTORS, pull_platform_day
+from ingestion.landing import unlanded_slices
+from ingestion.pull import CONNECTORS, pull_days
+from orchestration.runs import days_between
 from ingestion.schemas import ENTITIES
 from orchestration.partitions import daily_partitions
+from orchestration.pools import ingest_pool
 from orchestration.resources import LakeResource
 
 
@@ -39,35 +43,59 @@ def build_platform_ingestion(platform: str):
         name=f"ingest_{platform}",
         specs=specs,
         partitions_def=daily_partitions,
-        # One run per platform-day: a rate limit or outage on one day fails only that day.
-        backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=1),
+        # A backfill pulls its whole range in one run (each platform a step of it), so dbt, which
+        # waits for every platform, can follow once for the range; inside the step each day is
+        # pulled and landed on its own, so a bad day does not stop the others.
+        backfill_policy=BackfillPolicy.single_run(),
         op_tags={"platform": platform},
         # One landing per platform at a time: two runs of the same slice must not interleave.
-        pool=f"ingest_{platform}",
+        pool=ingest_pool(platform),
     )
     def _ingest(context: AssetExecutionContext, lake: LakeResource):
-        day = date.fromisoformat(context.partition_key)
-        try:
-            reports = pull_platform_day(platform, day, lake=lake.path)
-        except PlatformError as exc:
-            if exc.kind in RETRYABLE:
-                # Throttles and outages pass: try this platform-day again a little later.
-                raise RetryRequested(max_retries=RETRY_MAX, seconds_to_wait=RETRY_WAIT_S) from exc
-            raise
-        for r in reports:
-            yield MaterializeResult(
-                asset_key=raw_asset_key(platform, r.entity),
-                metadata={
-                    "rows_landed": r.landed,
-                    "records_fetched": r.fetched,
-                    "records_quarantined": r.quarantined,
-                    "duplicates_dropped": r.duplicates,
-                    "path": r.path,
-                    "schema_version": r.schema_version,
-                },
-            )
+        window = context.partition_time_window
+        days = [date.fromisoformat(d) for d in days_between(window.start.date(), window.end.date() - timedelta(days=1))]
+        outcome = pull_days(platform, days, lake.path, log=context.log.info)
+        if outcome.failures:
+            kinds = {exc.kind for exc in outcome.failures.values()}
+            if kinds <= set(RETRYABLE):
+                # Throttles and outages pass: try again a little later (landed days are re-pulled
+                # the same way, idempotently).
+                raise RetryRequested(max_retries=RETRY_MAX, seconds_to_wait=RETRY_WAIT_S) from next(
+                    iter(outcome.failures.values()))
+            raise Failure(
+                description=f"{platform}: {len(outcome.failures)} of {len(days)} day(s) failed; "
+                            + "; ".join(f"{d}: {exc}" for d, exc in sorted(outcome.failures.items())),
+                metadata={"days_landed": len(outcome.landed_days), "days_failed": len(outcome.failures)})
+        for entity, totals in outcome.totals().items():
+            yield MaterializeResult(asset_key=raw_asset_key(platform, entity), metadata=totals)
 
     return _ingest
 
 
 ingestion_assets = [build_platform_ingestion(p) for p in CONNECTORS]
+
+
+LANDED_DAY = AssetKey("landed_day")
+
+
+@asset(
+    key=LANDED_DAY,
+    group_name="raw",
+    deps=[spec.key for assets_def in ingestion_assets for spec in assets_def.specs],
+    partitions_def=daily_partitions,
+    # The dbt assets have the same policy, so a backfill runs this gate and all of dbt in one run.
+    backfill_policy=BackfillPolicy.single_run(),
+    kinds={"python"},
+    description="Every platform's slices of the day are in the lake and their accounting balances. dbt's "
+                "first models depend on it, so dbt runs once per backfill, after every platform-day has "
+                "landed, instead of model by model as each platform's slices arrive.",
+)
+def landed_day(context: AssetExecutionContext, lake: LakeResource) -> MaterializeResult:
+    window = context.partition_time_window
+    days = days_between(window.start.date(), window.end.date() - timedelta(days=1))
+    problems = unlanded_slices(lake.path, list(CONNECTORS), [date.fromisoformat(d) for d in days])
+    if problems:
+        raise Failure(description=f"{len(problems)} slice(s) of {days[0]} .. {days[-1]} are not ready for dbt",
+                      metadata={"problems": MetadataValue.md("\n".join(f"- {p}" for p in problems[:50]))})
+    return MaterializeResult(metadata={"days": len(days), "platforms": len(CONNECTORS),
+                                       "slices": len(days) * len(CONNECTORS) * len(ENTITIES)})

@@ -172,6 +172,7 @@ class BilibiliConnector:
                                      lambda d: (d.get("list") or {}).get("vlist"), signed=True):
                 times = [time_or_none(parse_epoch_seconds, v, "created") if isinstance(v, dict) else None
                          for v in vlist]
+                unread: list = []
                 for video, t in zip(vlist, times):
                     if t is not None and not track_start <= t < end:
                         continue
@@ -186,7 +187,10 @@ class BilibiliConnector:
                         raw.records["posts"].append(RawRecord(video, owner))
                     if t is not None and aid and aid not in comments_read:
                         comments_read.add(aid)
-                        raw.records["comments"] += self._comments_on(aid, mid, query, look_start, end)
+                        unread.append(aid)
+                # The page's comment threads are read side by side, and kept in the page's order.
+                for comments in self.http.map(lambda aid: self._comments_on(aid, mid, query, look_start, end), unread):
+                    raw.records["comments"] += comments
                 known = [t for t in times if t is not None]
                 if not vlist or (known and min(known) < track_start):
                     break

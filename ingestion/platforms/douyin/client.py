@@ -133,6 +133,7 @@ class DouyinConnector:
             comments_read: set[str] = set()
             for videos in self._pages("/api/douyin/v1/video/video_list/", query, VIDEO_PAGE):
                 times = [time_or_none(parse_epoch_seconds, v, "create_time") for v in videos]
+                unread: list = []
                 for video, t in zip(videos, times):
                     if not isinstance(video, dict):
                         # Not an object: passed on, so that normalisation quarantines it with the reason.
@@ -153,7 +154,11 @@ class DouyinConnector:
                         raw.records["posts"].append(RawRecord(video, owner))
                     if t is not None and item_id and item_id not in comments_read:
                         comments_read.add(item_id)
-                        raw.records["comments"] += self._comments_on(item_id, query, owner, look_start, end)
+                        unread.append(item_id)
+                # The page's comment threads are read side by side, and kept in the page's order.
+                for comments in self.http.map(
+                        lambda item_id: self._comments_on(item_id, query, owner, look_start, end), unread):
+                    raw.records["comments"] += comments
                 # Pinned videos come first whatever their age: only the others say how far back a page is.
                 known = [t for v, t in zip(videos, times)
                          if t is not None and not (isinstance(v, dict) and v.get("is_top"))]

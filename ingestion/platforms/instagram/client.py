@@ -78,6 +78,7 @@ class InstagramConnector:
             comments_read: set[str] = set()
             for page in self._pages(f"/{uid}/media", fields=MEDIA_FIELDS, limit=50, **export):
                 times = [time_or_none(parse_graph_time, m, "timestamp") for m in page]
+                unread: list[str] = []
                 for media, t in zip(page, times):
                     if t is not None and not window_start <= t < end:
                         continue
@@ -88,7 +89,10 @@ class InstagramConnector:
                     media_id = str(media.get("id") or "")
                     if t is not None and media_id and media_id not in comments_read:
                         comments_read.add(media_id)
-                        raw.records["comments"] += self._comments_on(media_id, uid, start, end, export)
+                        unread.append(media_id)
+                # The page's comment threads are read side by side, and kept in the page's order.
+                for comments in self.http.map(lambda m: self._comments_on(m, uid, start, end, export), unread):
+                    raw.records["comments"] += comments
                 known = [t for t in times if t is not None]
                 if not page or (known and min(known) < window_start):
                     break

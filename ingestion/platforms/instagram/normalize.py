@@ -1,14 +1,10 @@
 """Instagram Graph JSON to rows of the data contract (``ingestion/schemas.py``)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 from ingestion.platforms.base import count_or_none
-
-
-def parse_graph_time(text: str) -> datetime:
-    """``2025-06-01T07:00:00+0000`` (offset without a colon) -> an aware UTC datetime."""
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z").astimezone(timezone.utc)
+from ingestion.quirks import parse_offset_time as parse_graph_time
 
 
 def _id(value: object, what: str) -> str:

@@ -129,6 +129,7 @@ class TikTokConnector:
             comments_read: set[str] = set()
             for videos in self._videos(open_id, day):
                 times = [time_or_none(parse_epoch_seconds, v, "create_time") for v in videos]
+                unread: list = []
                 for video, t in zip(videos, times):
                     if t is not None and not window_start <= t < end:
                         continue
@@ -139,7 +140,11 @@ class TikTokConnector:
                     video_id = video.get("id")
                     if t is not None and video_id is not None and str(video_id) not in comments_read:
                         comments_read.add(str(video_id))
-                        raw.records["comments"] += self._comments_on(video_id, open_id, day, lookback_start, end)
+                        unread.append(video_id)
+                # The page's comment threads are read side by side, and kept in the page's order.
+                for comments in self.http.map(
+                        lambda video_id: self._comments_on(video_id, open_id, day, lookback_start, end), unread):
+                    raw.records["comments"] += comments
                 known = [t for t in times if t is not None]
                 # Newest first: once a page reaches before the tracking window, older pages cannot matter.
                 if known and min(known) < window_start:

@@ -115,6 +115,7 @@ class WeChatConnector:
             comments_read: set[str] = set()
             for back in range(TRACKING_DAYS):
                 pushed = day - timedelta(days=back)
+                unread: list = []
                 for article in self._datacube("getarticletotal", account, day, pushed, pushed):
                     if not isinstance(article, dict):
                         continue
@@ -125,7 +126,11 @@ class WeChatConnector:
                     msgid = article.get("msgid")
                     if isinstance(msgid, str) and msgid not in comments_read:
                         comments_read.add(msgid)
-                        raw.records["comments"] += self._comments_on(msgid, account, day, lookback_start, end)
+                        unread.append(msgid)
+                # The page's comment threads are read side by side, and kept in the page's order.
+                for comments in self.http.map(
+                        lambda msgid: self._comments_on(msgid, account, day, lookback_start, end), unread):
+                    raw.records["comments"] += comments
 
             raw.records["audience"] += [RawRecord(u, ctx | owner) for u in self._audience(account, day)]
         return raw

@@ -81,6 +81,7 @@ class WeiboConnector:
             comments_read: set[str] = set()
             for statuses in self._pages("/2/statuses/user_timeline.json", "statuses", uid=uid, **export):
                 times = [time_or_none(parse_weibo_time, s, "created_at") for s in statuses]
+                unread: list[str] = []
                 for status, t in zip(statuses, times):
                     if t is not None and not window_start <= t < end:
                         continue
@@ -92,7 +93,10 @@ class WeiboConnector:
                     status_id = str(status.get("idstr") or status.get("id") or "")
                     if t is not None and status_id and status_id not in comments_read:
                         comments_read.add(status_id)
-                        raw.records["comments"] += self._comments_on(status_id, start, end, export)
+                        unread.append(status_id)
+                # The page's comment threads are read side by side, and kept in the page's order.
+                for comments in self.http.map(lambda s: self._comments_on(s, start, end, export), unread):
+                    raw.records["comments"] += comments
                 known = [t for t in times if t is not None]
                 if not statuses or (known and min(known) < window_start):
                     break

@@ -1,14 +1,10 @@
 """Weibo JSON to rows of the data contract (``ingestion/schemas.py``)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 from ingestion.platforms.base import count_or_none
-
-
-def parse_weibo_time(text: str) -> datetime:
-    """``Tue May 31 17:46:55 +0800 2011`` -> an aware UTC datetime."""
-    return datetime.strptime(text, "%a %b %d %H:%M:%S %z %Y").astimezone(timezone.utc)
+from ingestion.quirks import parse_weibo_time
 
 
 def _id(obj: dict, what: str) -> str:

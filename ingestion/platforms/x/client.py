@@ -169,6 +169,7 @@ class XConnector:
                                     **{"tweet.fields": TWEET_FIELDS}, **export):
                 page = body.get("data") or []
                 times = [time_or_none(parse_iso_time, t, "created_at") for t in page]
+                unread: list = []
                 for post, t in zip(page, times):
                     if t is not None and not window_start <= t < end:
                         continue
@@ -179,7 +180,11 @@ class XConnector:
                     post_id = post.get("id") if isinstance(post.get("id"), str) else ""
                     if t is not None and _SNOWFLAKE.match(post_id) and post_id not in searched and _has_replies(post):
                         searched.add(post_id)
-                        raw.records["comments"] += self._replies(post_id, uid, lookback, end, export)
+                        unread.append(post_id)
+                # The page's comment threads are read side by side, and kept in the page's order.
+                for comments in self.http.map(
+                        lambda post_id: self._replies(post_id, uid, lookback, end, export), unread):
+                    raw.records["comments"] += comments
                 known = [t for t in times if t is not None]
                 if not page or (known and min(known) < window_start):
                     break

@@ -172,6 +172,7 @@ class XiaohongshuConnector:
             for notes in self._pages("/api/sns/web/v1/user_posted", query | {"user_id": user_id,
                                      "image_formats": "jpg,webp,avif"}, "notes", NOTE_PAGE):
                 times = [self._note_time(n) for n in notes]
+                unread: list = []
                 for note, t in zip(notes, times):
                     if t is not None and not track_start <= t < end:
                         continue
@@ -191,7 +192,11 @@ class XiaohongshuConnector:
                     note_id = note.get("note_id") if isinstance(note, dict) else None
                     if t is not None and isinstance(note_id, str) and note_id not in comments_read:
                         comments_read.add(note_id)
-                        raw.records["comments"] += self._comments_on(note, user_id, query, look_start, end)
+                        unread.append(note)
+                # The page's comment threads are read side by side, and kept in the page's order.
+                for comments in self.http.map(
+                        lambda note: self._comments_on(note, user_id, query, look_start, end), unread):
+                    raw.records["comments"] += comments
                 # Pinned notes come first whatever their age: only the others say how far back a page is.
                 known = [t for n, t in zip(notes, times) if t is not None and not _sticky(n)]
                 if not notes or (known and min(known) < track_start):

@@ -176,8 +176,9 @@ class YouTubeConnector:
                     raw.records["posts"].append(RawRecord(video, vctx))
                 if t is not None and vid in owner and _may_have_comments(video):
                     to_read.setdefault(vid, owner[vid])
-        for vid, cid in to_read.items():
-            raw.records["comments"] += self._comments_on(vid, cid, lookback, end, export)
+        # Each video's comment threads are read side by side, and kept in the order read.
+        for comments in self.http.map(lambda v: self._comments_on(*v, lookback, end, export), to_read.items()):
+            raw.records["comments"] += comments
 
         for cid in account_ids:
             fetched = 0
