@@ -29,6 +29,7 @@ from email.utils import parsedate_to_datetime
 from typing import Callable, Iterable, Iterator, Mapping, TypeVar
 from zoneinfo import ZoneInfo
 
+import orjson
 import requests
 import tenacity
 from requests.adapters import HTTPAdapter
@@ -113,6 +114,16 @@ class _LogRedactor(logging.Filter):
 
 
 _REDACTOR = _LogRedactor()
+
+
+def _parse_json(resp: requests.Response) -> object:
+    """The body as JSON: orjson (several times faster than the standard library on a day of
+    answers), and requests' own parser for what orjson refuses but JSON allows (integers
+    beyond 64 bits, a UTF-16 body). A ValueError when it is not JSON at all."""
+    try:
+        return orjson.loads(resp.content)
+    except orjson.JSONDecodeError:
+        return resp.json()
 
 
 @dataclass
@@ -245,7 +256,7 @@ class PlatformHttp:
             self.stats.bytes += len(resp.content)
         wait = retry_after_seconds(resp.headers)
         try:
-            body = resp.json()
+            body = _parse_json(resp)
         except ValueError:
             # A gateway's HTML page during an outage, or a body cut short: worth another try.
             kind = "transient" if resp.status_code in (200, 429) or resp.status_code >= 500 else "fatal"

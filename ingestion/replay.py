@@ -1,7 +1,7 @@
 """Each slice's raw API responses, kept as they came, so a slice can be re-normalised
 after a parser fix without calling the platform again.
 
-    <lake>/responses/<platform>/dt=YYYY-MM-DD/responses.jsonl.gz.fernet
+    <lake>/responses/<platform>/dt=YYYY-MM-DD/responses.zst.fernet
 
 One JSON line per answered call, in the order the connector made them: the request
 (method, path, parameters and JSON body, with the credential left out) and the answer
@@ -37,7 +37,8 @@ from ingestion.settings import PlatformSettings
 
 ENV_KEY = "KOL_RAW_RESPONSES_KEY"
 DEMO_KEY = "demo-raw-responses-key-not-secret"  # a real deployment sets its own, kept secret
-FILE_NAME = "responses.jsonl.gz.fernet"
+FILE_NAME = "responses.zst.fernet"
+FIRST_FORMAT_NAME = "responses.jsonl.gz.fernet"  # one gzip stream, one token: still read
 
 
 def _fernet(secret: str | None = None) -> Fernet:
@@ -147,6 +148,8 @@ class Recorder:
 def load(lake: Path, platform: str, day: date, secret: str | None = None) -> tuple[dict, Iterator[dict]]:
     """The pull's header and an iterator over its recorded calls, read block by block."""
     path = responses_path(lake, platform, day)
+    if not path.exists() and path.with_name(FIRST_FORMAT_NAME).exists():
+        path = path.with_name(FIRST_FORMAT_NAME)
     if not path.exists():
         raise FileNotFoundError(f"no recorded responses for {platform} on {day}: {path} (pull the day first)")
     lines = _recorded_lines(path, _fernet(secret))

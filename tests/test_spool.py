@@ -76,7 +76,7 @@ def test_a_file_of_the_first_format_still_replays(tmp_path, monkeypatch):
     monkeypatch.setenv(replay.ENV_KEY, key)
     text = '{"platform": "weibo", "day": "2026-11-20", "accounts": ["1"]}\n{"method": "GET", "path": "/p", ' \
            '"params": {}, "json": null, "status": 200, "body": {"ok": 1}}'
-    path = replay.responses_path(tmp_path, "weibo", DAY)
+    path = replay.responses_path(tmp_path, "weibo", DAY).with_name(replay.FIRST_FORMAT_NAME)
     path.parent.mkdir(parents=True)
     path.write_bytes(replay._fernet().encrypt(gzip.compress(text.encode(), mtime=0)))
     header, calls = replay.load(tmp_path, "weibo", DAY)
