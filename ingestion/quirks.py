@@ -76,7 +76,13 @@ def _zone(offset: str) -> timezone:
 
 def parse_weibo_time(text: str) -> datetime:
     """``Tue May 31 17:46:55 +0800 2011`` -> aware UTC."""
-    m = _WEIBO_TIME.fullmatch(text) if isinstance(text, str) else None
+    if not isinstance(text, str):
+        raise ValueError(f"not a Weibo time (like 'Tue May 31 17:46:55 +0800 2011'): {text!r}")
+    return _weibo_time(text)
+
+
+def _weibo_time(text: str) -> datetime:
+    m = _WEIBO_TIME.fullmatch(text)
     if m is None:
         raise ValueError(f"not a Weibo time (like 'Tue May 31 17:46:55 +0800 2011'): {text!r}")
     mon, day, hh, mm, ss, offset, year = m.groups()
@@ -86,7 +92,13 @@ def parse_weibo_time(text: str) -> datetime:
 
 def parse_offset_time(text: str) -> datetime:
     """``2025-06-01T07:00:00+0000`` (Graph API: an offset without a colon) -> aware UTC."""
-    if not isinstance(text, str) or _OFFSET_TIME.fullmatch(text) is None:
+    if not isinstance(text, str):
+        raise ValueError(f"not a time like '2025-06-01T07:00:00+0000': {text!r}")
+    return _offset_time(text)
+
+
+def _offset_time(text: str) -> datetime:
+    if _OFFSET_TIME.fullmatch(text) is None:
         raise ValueError(f"not a time like '2025-06-01T07:00:00+0000': {text!r}")
     return datetime.fromisoformat(text).astimezone(timezone.utc)
 

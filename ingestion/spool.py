@@ -22,7 +22,9 @@ from typing import Iterable, Iterator
 
 from cryptography.fernet import Fernet
 
-BATCH_RECORDS = 2_000
+# A Weibo comment with its embedded post and users is about 8 KiB of Python objects: 500 of
+# them are a few MiB, whatever the size of the day.
+BATCH_RECORDS = 500
 
 
 def _remove(path: str) -> None:
