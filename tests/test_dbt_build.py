@@ -37,13 +37,15 @@ def built(demo_api, tmp_path_factory):
     data = tmp_path_factory.mktemp("dbt")
     lake = data / "lake"
     for i in range(DAYS):
-        for platform in ("weibo", "instagram"):
+        for platform in PLATFORMS:
             pull_platform_day(platform, LAST - timedelta(days=i), lake=lake)
     env = os.environ | {"KOL_LAKE_DIR": str(lake), "KOL_WAREHOUSE_PATH": str(data / "warehouse.duckdb"),
                         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     dbt = str(Path(sys.executable).parent / "dbt")
     # target/ and logs/ go to the test's directory, never into the source tree
-    proc = subprocess.run([dbt, "build", "--target-path", str(data / "target"), "--log-path", str(data / "logs")],
+    # A lake of two platforms: the other platforms' staging is switched off by var kol_platforms.
+    proc = subprocess.run([dbt, "build", "--vars", json.dumps({"kol_platforms": list(PLATFORMS)}),
+                           "--target-path", str(data / "target"), "--log-path", str(data / "logs")],
                           cwd=ROOT / "dbt_project", env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-4000:]
     results = json.loads((data / "target" / "run_results.json").read_text())["results"]

@@ -1,6 +1,12 @@
-{# Platforms that have a lake and staging models today; intermediate unions loop over them. #}
+{# The platforms of the lake (var kol_platforms), each with its staging folder; intermediate
+   unions loop over them. #}
 {% macro kol_lake_platforms() -%}
-    {{ return(['weibo', 'instagram']) }}
+    {{ return(var('kol_platforms')) }}
+{%- endmacro %}
+
+{# A staging model's `enabled`: its platform is in the lake. #}
+{% macro kol_platform_enabled(platform) -%}
+    {{ return(platform in var('kol_platforms')) }}
 {%- endmacro %}
 
 {#-

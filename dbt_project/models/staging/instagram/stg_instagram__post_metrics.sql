@@ -1,3 +1,5 @@
+{{ config(enabled=kol_platform_enabled('instagram')) }}
+
 with
 
 source as (

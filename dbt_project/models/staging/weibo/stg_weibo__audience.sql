@@ -1,3 +1,5 @@
+{{ config(enabled=kol_platform_enabled('weibo')) }}
+
 with
 
 source as (

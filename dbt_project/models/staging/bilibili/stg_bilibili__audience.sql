@@ -1,0 +1,32 @@
+{{ config(enabled=kol_platform_enabled('bilibili')) }}
+
+with
+
+source as (
+
+    select * from {{ source('bilibili', 'audience') }}
+
+),
+
+renamed as (
+
+    select
+        'bilibili' as platform,
+        cast(vmid as {{ dbt.type_string() }}) as account_id,
+        cast(mid as {{ dbt.type_string() }}) as follower_id,
+        cast(snapshot_date as date) as snapshot_date,
+        cast(uname as {{ dbt.type_string() }}) as follower_handle,
+        cast(follower as {{ dbt.type_bigint() }}) as follower_followers,
+        cast(following as {{ dbt.type_bigint() }}) as follower_following,
+        cast(archive_count as {{ dbt.type_bigint() }}) as follower_posts_count,
+        {{ kol_has_avatar('face') }} as has_avatar,
+        cast(sign as {{ dbt.type_string() }}) as bio,
+        coalesce({{ kol_char_length('sign') }}, 0) as bio_length,
+        jointime as follower_created_at,
+        cast(dt as date) as partition_date
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,27 @@
+{{ config(enabled=kol_platform_enabled('bilibili')) }}
+
+with
+
+source as (
+
+    select * from {{ source('bilibili', 'post_metrics') }}
+
+),
+
+renamed as (
+
+    select
+        'bilibili' as platform,
+        cast(aid as {{ dbt.type_string() }}) as post_id,
+        cast(mid as {{ dbt.type_string() }}) as account_id,
+        cast(snapshot_date as date) as snapshot_date,
+        cast("like" as {{ dbt.type_bigint() }}) as likes,
+        cast(reply as {{ dbt.type_bigint() }}) as comments,
+        cast(share as {{ dbt.type_bigint() }}) as shares,
+        cast(dt as date) as partition_date
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,32 @@
+{{ config(enabled=kol_platform_enabled('wechat')) }}
+
+with
+
+source as (
+
+    select * from {{ source('wechat', 'audience') }}
+
+),
+
+renamed as (
+
+    select
+        'wechat' as platform,
+        cast(original_id as {{ dbt.type_string() }}) as account_id,
+        cast(openid as {{ dbt.type_string() }}) as follower_id,
+        cast(snapshot_date as date) as snapshot_date,
+        cast(nickname as {{ dbt.type_string() }}) as follower_handle,
+        cast(follower_count as {{ dbt.type_bigint() }}) as follower_followers,
+        cast(following_count as {{ dbt.type_bigint() }}) as follower_following,
+        cast(post_count as {{ dbt.type_bigint() }}) as follower_posts_count,
+        {{ kol_has_avatar('headimgurl') }} as has_avatar,
+        cast(signature as {{ dbt.type_string() }}) as bio,
+        coalesce({{ kol_char_length('signature') }}, 0) as bio_length,
+        account_create_time as follower_created_at,
+        cast(dt as date) as partition_date
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,32 @@
+{{ config(enabled=kol_platform_enabled('x')) }}
+
+with
+
+source as (
+
+    select * from {{ source('x', 'audience') }}
+
+),
+
+renamed as (
+
+    select
+        'x' as platform,
+        cast(followed_user_id as {{ dbt.type_string() }}) as account_id,
+        cast(id as {{ dbt.type_string() }}) as follower_id,
+        cast(snapshot_date as date) as snapshot_date,
+        cast(username as {{ dbt.type_string() }}) as follower_handle,
+        cast(followers_count as {{ dbt.type_bigint() }}) as follower_followers,
+        cast(following_count as {{ dbt.type_bigint() }}) as follower_following,
+        cast(tweet_count as {{ dbt.type_bigint() }}) as follower_posts_count,
+        {{ kol_has_avatar('profile_image_url') }} as has_avatar,
+        cast(description as {{ dbt.type_string() }}) as bio,
+        coalesce({{ kol_char_length('description') }}, 0) as bio_length,
+        created_at as follower_created_at,
+        cast(dt as date) as partition_date
+
+    from source
+
+)
+
+select * from renamed

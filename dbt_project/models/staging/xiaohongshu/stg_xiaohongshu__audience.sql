@@ -1,0 +1,32 @@
+{{ config(enabled=kol_platform_enabled('xiaohongshu')) }}
+
+with
+
+source as (
+
+    select * from {{ source('xiaohongshu', 'audience') }}
+
+),
+
+renamed as (
+
+    select
+        'xiaohongshu' as platform,
+        cast(followed_user_id as {{ dbt.type_string() }}) as account_id,
+        cast(user_id as {{ dbt.type_string() }}) as follower_id,
+        cast(snapshot_date as date) as snapshot_date,
+        cast(nickname as {{ dbt.type_string() }}) as follower_handle,
+        cast(fans as {{ dbt.type_bigint() }}) as follower_followers,
+        cast(follows as {{ dbt.type_bigint() }}) as follower_following,
+        cast(notes as {{ dbt.type_bigint() }}) as follower_posts_count,
+        {{ kol_has_avatar('images') }} as has_avatar,
+        cast("desc" as {{ dbt.type_string() }}) as bio,
+        coalesce({{ kol_char_length('"desc"') }}, 0) as bio_length,
+        create_time as follower_created_at,
+        cast(dt as date) as partition_date
+
+    from source
+
+)
+
+select * from renamed

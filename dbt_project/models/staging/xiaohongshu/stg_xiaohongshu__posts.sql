@@ -1,0 +1,29 @@
+{{ config(enabled=kol_platform_enabled('xiaohongshu')) }}
+
+with
+
+source as (
+
+    select * from {{ source('xiaohongshu', 'posts') }}
+
+),
+
+renamed as (
+
+    select
+        'xiaohongshu' as platform,
+        cast(note_id as {{ dbt.type_string() }}) as post_id,
+        cast(user_id as {{ dbt.type_string() }}) as account_id,
+        "time" as published_at,
+        {{ kol_utc_date('"time"') }} as published_date,
+        cast("desc" as {{ dbt.type_string() }}) as post_text,
+        cast("type" as {{ dbt.type_string() }}) as media_type,
+        cast(display_title as {{ dbt.type_string() }}) as post_title,
+        cast(ip_location as {{ dbt.type_string() }}) as ip_location,
+        cast(dt as date) as partition_date
+
+    from source
+
+)
+
+select * from renamed

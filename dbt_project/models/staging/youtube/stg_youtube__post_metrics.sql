@@ -1,0 +1,28 @@
+{{ config(enabled=kol_platform_enabled('youtube')) }}
+
+with
+
+source as (
+
+    select * from {{ source('youtube', 'post_metrics') }}
+
+),
+
+renamed as (
+
+    select
+        'youtube' as platform,
+        cast(id as {{ dbt.type_string() }}) as post_id,
+        cast("channelId" as {{ dbt.type_string() }}) as account_id,
+        cast(snapshot_date as date) as snapshot_date,
+        cast("likeCount" as {{ dbt.type_bigint() }}) as likes,
+        cast("commentCount" as {{ dbt.type_bigint() }}) as comments,
+        -- the Data API publishes no share counter
+        cast(null as {{ dbt.type_bigint() }}) as shares,
+        cast(dt as date) as partition_date
+
+    from source
+
+)
+
+select * from renamed
