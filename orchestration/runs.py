@@ -31,7 +31,7 @@ def run_window(defs: Definitions, instance: DagsterInstance, first: date, last: 
 
 
 MARTS = ("dim_kol", "fct_followers_daily", "fct_post_interactions_daily", "fct_account_interactions_daily",
-         "fct_kol_credibility_daily")
+         "fct_kol_credibility_daily", "fct_platform_benchmarks")
 
 
 def mart_fingerprints(warehouse: str) -> dict[str, tuple[int, str]]:

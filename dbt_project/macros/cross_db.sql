@@ -126,3 +126,18 @@
 {% macro duckdb__kol_type_double() -%}
     double
 {%- endmacro %}
+
+{#
+    The q-th quantile (0 <= q <= 1) of a numeric expression, as an aggregate: continuous
+    (linear interpolation between the two nearest values, so q = 0.5 is the median). Nulls
+    are ignored; null when the group has no non-null value.
+#}
+{% macro kol_quantile(expr, q) -%}
+    {{ return(adapter.dispatch('kol_quantile', 'kol_warehouse')(expr, q)) }}
+{%- endmacro %}
+{% macro default__kol_quantile(expr, q) -%}
+    percentile_cont({{ q }}) within group (order by {{ expr }})
+{%- endmacro %}
+{% macro duckdb__kol_quantile(expr, q) -%}
+    quantile_cont({{ expr }}, {{ q }})
+{%- endmacro %}
