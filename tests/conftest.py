@@ -35,3 +35,30 @@ def demo_api():
 @pytest.fixture
 def lake(tmp_path: Path) -> Path:
     return tmp_path / "lake"
+
+
+def land_and_build(data: Path, platforms, last, days: int, dbt_args: list[str]) -> tuple[Path, list[dict]]:
+    """Land ``days`` days up to ``last`` of ``platforms`` from the demo export API into
+    ``data/lake``, then run ``dbt build`` with ``dbt_args`` into ``data/warehouse.duckdb``
+    (target and logs under ``data``, never in the source tree). Returns the warehouse and
+    dbt's run results; a failed build fails the caller with dbt's output."""
+    import json
+    import subprocess
+    import sys
+    from datetime import timedelta
+
+    from ingestion.pull import pull_platform_day
+
+    lake = data / "lake"
+    for i in range(days):
+        for platform in platforms:
+            pull_platform_day(platform, last - timedelta(days=i), lake=lake)
+    env = os.environ | {"KOL_LAKE_DIR": str(lake), "KOL_WAREHOUSE_PATH": str(data / "warehouse.duckdb"),
+                        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    dbt = str(Path(sys.executable).parent / "dbt")
+    proc = subprocess.run([dbt, "build", *dbt_args, "--target-path", str(data / "target"),
+                           "--log-path", str(data / "logs")],
+                          cwd=Path(__file__).resolve().parents[1] / "dbt_project", env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    return data / "warehouse.duckdb", json.loads((data / "target" / "run_results.json").read_text())["results"]

@@ -1,19 +1,14 @@
 """dbt on its own (no Dagster): `dbt build`, data tests and unit tests included, over a
 small demo world landed through the real export API, and the planted truths found."""
 import json
-import os
-import subprocess
-import sys
 from datetime import date, timedelta
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from ingestion.demo.world import default_world
-from ingestion.pull import pull_platform_day
+from tests.conftest import land_and_build
 
-ROOT = Path(__file__).resolve().parents[1]
 LAST = date(2026, 11, 24)
 DAYS = 35  # five weeks: every planted event twice with a warm baseline, the late-posted viral day included
 FIRST = LAST - timedelta(days=DAYS - 1)
@@ -34,22 +29,9 @@ def _planted(kind: str, platform: str) -> tuple[str, list[date]]:
 
 @pytest.fixture(scope="module")
 def built(demo_api, tmp_path_factory):
-    data = tmp_path_factory.mktemp("dbt")
-    lake = data / "lake"
-    for i in range(DAYS):
-        for platform in PLATFORMS:
-            pull_platform_day(platform, LAST - timedelta(days=i), lake=lake)
-    env = os.environ | {"KOL_LAKE_DIR": str(lake), "KOL_WAREHOUSE_PATH": str(data / "warehouse.duckdb"),
-                        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    dbt = str(Path(sys.executable).parent / "dbt")
-    # target/ and logs/ go to the test's directory, never into the source tree
     # A lake of two platforms: the other platforms' staging is switched off by var kol_platforms.
-    proc = subprocess.run([dbt, "build", "--vars", json.dumps({"kol_platforms": list(PLATFORMS)}),
-                           "--target-path", str(data / "target"), "--log-path", str(data / "logs")],
-                          cwd=ROOT / "dbt_project", env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-4000:]
-    results = json.loads((data / "target" / "run_results.json").read_text())["results"]
-    return data / "warehouse.duckdb", results
+    return land_and_build(tmp_path_factory.mktemp("dbt"), PLATFORMS, LAST, DAYS,
+                          ["--vars", json.dumps({"kol_platforms": list(PLATFORMS)})])
 
 
 def test_plain_dbt_build_passes_models_data_tests_and_unit_tests(built):

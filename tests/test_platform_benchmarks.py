@@ -1,21 +1,13 @@
 """The benchmarks mart on the demo world: a few days of all nine platforms landed through the
 real export API, `dbt build --select +fct_platform_benchmarks`, then the founding claim
 (Eastern KOLs reply to their followers more than Western ones) checked in SQL."""
-import json
-import os
-import subprocess
-import sys
 from datetime import date, timedelta
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from ingestion.pull import pull_platform_day
+from tests.conftest import TOKENS, land_and_build
 
-from tests.conftest import TOKENS
-
-ROOT = Path(__file__).resolve().parents[1]
 LAST = date(2026, 11, 24)
 DAYS = 3  # enough for trailing reply rates on every platform; the trailing windows need not be full
 PLATFORMS = tuple(TOKENS)  # all nine
@@ -24,25 +16,13 @@ METRICS = ("engagement_rate", "reply_rate", "credibility_score")
 
 @pytest.fixture(scope="module")
 def benchmarks(demo_api, tmp_path_factory):
-    data = tmp_path_factory.mktemp("benchmarks")
-    lake = data / "lake"
-    for i in range(DAYS):
-        for platform in PLATFORMS:
-            pull_platform_day(platform, LAST - timedelta(days=i), lake=lake)
-    env = os.environ | {"KOL_LAKE_DIR": str(lake), "KOL_WAREHOUSE_PATH": str(data / "warehouse.duckdb"),
-                        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    dbt = str(Path(sys.executable).parent / "dbt")
-    # target/ and logs/ go to the test's directory, never into the source tree. `buildable`
-    # leaves out the tests that join the selected marts to dim_kol, which is not an ancestor
-    # of the benchmarks and so is not built here (as the README's orchestrator invocation does).
-    proc = subprocess.run([dbt, "build", "--select", "+fct_platform_benchmarks", "--indirect-selection", "buildable",
-                           "--target-path", str(data / "target"), "--log-path", str(data / "logs")],
-                          cwd=ROOT / "dbt_project", env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-4000:]
-    results = json.loads((data / "target" / "run_results.json").read_text())["results"]
+    # `buildable` leaves out the tests that join the selected marts to dim_kol, which is not an
+    # ancestor of the benchmarks and so is not built here (as the orchestrator's invocation does).
+    warehouse, results = land_and_build(tmp_path_factory.mktemp("benchmarks"), PLATFORMS, LAST, DAYS,
+                                        ["--select", "+fct_platform_benchmarks", "--indirect-selection", "buildable"])
     assert {r["status"] for r in results} <= {"success", "pass"}, [r for r in results if r["status"] not in ("success", "pass")]
     assert any(r["unique_id"].startswith("unit_test.") and "fct_platform_benchmarks" in r["unique_id"] for r in results)
-    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         cursor = con.execute("select * from fct_platform_benchmarks")
         columns = [d[0] for d in cursor.description]
         return [dict(zip(columns, row)) for row in cursor.fetchall()]
