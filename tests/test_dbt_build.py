@@ -90,3 +90,26 @@ def test_credibility_is_the_sum_of_its_components_and_the_buyer_loses_points(bui
     assert suspicious_days[buyer] >= 1, "the purchase is inside the trailing window"
     others = {key: g for key, g in growth.items() if key != buyer}
     assert all(growth[buyer] < g for g in others.values()), (buyer, growth)
+
+
+def test_any_past_day_has_exactly_one_version_of_each_kol_and_today_is_dim_kol(built):
+    warehouse, _ = built
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        as_of = con.execute("""
+            select days.day, dim_kol.account_key, count(history.account_key)
+            from (select unnest(range(?::date, ?::date + 1, interval 1 day))::date as day) as days
+            cross join dim_kol
+            left join dim_kol_history as history
+              on history.account_key = dim_kol.account_key
+             and history.valid_from <= days.day and (history.valid_to is null or days.day < history.valid_to)
+            where days.day >= dim_kol.first_snapshot_date
+            group by all""", [FIRST, LAST]).fetchall()
+        current = con.execute("""
+            select count(*), count(*) filter (where history.handle is not distinct from dim_kol.handle
+                                                and history.tier is not distinct from dim_kol.tier)
+            from dim_kol_history as history join dim_kol using (account_key)
+            where history.is_current""").fetchone()
+        versions = con.execute("select count(*), count(distinct account_key) from dim_kol_history").fetchone()
+    assert as_of and {n for *_, n in as_of} == {1}, [row for row in as_of if row[2] != 1][:5]
+    assert current[0] == current[1] == versions[1]
+    assert versions[0] > versions[1], "in five weeks some KOL changed tier: history has more than one version"
