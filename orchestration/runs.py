@@ -30,8 +30,8 @@ def run_window(defs: Definitions, instance: DagsterInstance, first: date, last: 
     progress(f"built the dbt models and the daily marts for {days[0]} .. {days[-1]} in one run")
 
 
-MARTS = ("dim_kol", "dim_kol_history", "fct_followers_daily", "fct_post_interactions_daily", "fct_account_interactions_daily",
-         "fct_kol_credibility_daily", "fct_platform_benchmarks")
+MARTS = ("dim_kol", "dim_kol_history", "fct_followers_daily", "fct_post_interactions_daily",
+         "fct_account_interactions_daily", "fct_kol_credibility_daily", "fct_platform_benchmarks")
 
 
 def mart_fingerprints(warehouse: str) -> dict[str, tuple[int, str]]:
