@@ -31,7 +31,8 @@ def run_window(defs: Definitions, instance: DagsterInstance, first: date, last: 
 
 
 MARTS = ("dim_kol", "dim_kol_history", "fct_followers_daily", "fct_post_interactions_daily",
-         "fct_account_interactions_daily", "fct_kol_credibility_daily", "fct_platform_benchmarks")
+         "fct_account_interactions_daily", "fct_kol_credibility_daily", "fct_platform_benchmarks",
+         "fct_comment_authenticity_daily")
 
 
 def mart_fingerprints(warehouse: str) -> dict[str, tuple[int, str]]:

@@ -141,3 +141,35 @@
 {% macro duckdb__kol_quantile(expr, q) -%}
     quantile_cont({{ expr }}, {{ q }})
 {%- endmacro %}
+
+{#
+    A text lowercased, with only its letters and digits kept (Unicode letters: a Chinese
+    character is a letter), e.g. 'Nice!! 😍' -> 'nice', '赞 赞!' -> '赞赞'; '' when the text
+    holds no letter or digit (emoji, punctuation or spaces only). Null stays null.
+#}
+{% macro kol_letters_and_digits(expr) -%}
+    {{ return(adapter.dispatch('kol_letters_and_digits', 'kol_warehouse')(expr)) }}
+{%- endmacro %}
+{% macro default__kol_letters_and_digits(expr) -%}
+    {#- POSIX class (Unicode-aware under a UTF-8 database); 'g' replaces every match in
+        Postgres, other engines spell "all matches" their own way -#}
+    regexp_replace(lower({{ expr }}), '[^[:alnum:]]+', '', 'g')
+{%- endmacro %}
+{% macro duckdb__kol_letters_and_digits(expr) -%}
+    regexp_replace(lower({{ expr }}), '[^\p{L}\p{N}]+', '', 'g')
+{%- endmacro %}
+
+{#
+    A text with its @mentions removed: an '@' followed by a handle's characters (letters,
+    digits, '_', '.', '-'; Chinese handles included), e.g. '@alice_1 @小鹿 wow' -> '  wow'.
+    Null stays null.
+#}
+{% macro kol_strip_mentions(expr) -%}
+    {{ return(adapter.dispatch('kol_strip_mentions', 'kol_warehouse')(expr)) }}
+{%- endmacro %}
+{% macro default__kol_strip_mentions(expr) -%}
+    regexp_replace({{ expr }}, '@[[:alnum:]_.-]+', '', 'g')
+{%- endmacro %}
+{% macro duckdb__kol_strip_mentions(expr) -%}
+    regexp_replace({{ expr }}, '@[\p{L}\p{N}_.\-]+', '', 'g')
+{%- endmacro %}
