@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['account_key', 'date_day'],
-        on_schema_change='append_new_columns',
-        pre_hook="{{ kol_delete_window('date_day') }}",
-    )
-}}
+{{ config(unique_key=['account_key', 'date_day']) }}
 
 {#-
     Comment authenticity (HypeAuditor): one row per account and snapshot day in

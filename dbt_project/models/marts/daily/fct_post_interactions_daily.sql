@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['post_key', 'date_day'],
-        on_schema_change='append_new_columns',
-        pre_hook="{{ kol_delete_window('date_day') }}",
-    )
-}}
+{{ config(unique_key=['post_key', 'date_day']) }}
 
 {#-
     One row per tracked post and day in [min_date, max_date]: the counters as of the end

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['date_day'],
-        on_schema_change='append_new_columns',
-        pre_hook="{{ kol_delete_window('date_day') }}",
-    )
-}}
+{{ config(unique_key=['date_day']) }}
 
 {#-
     Benchmarks as of each day: the quartiles (p25, median, p75) of the engagement rate, the
