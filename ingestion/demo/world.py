@@ -65,6 +65,17 @@ ROLE_BY_INDEX = {1: "nonchalant_mega", 2: "engagement_pod", 3: "bought_followers
 PHASE = {"bought_followers": 3, "viral_post": 9, "mass_follow_back": 6}  # day of the 14-day period
 POD_SIZE = 8  # accounts in an engagement pod
 
+# People with accounts on several platforms (cast positions no planted role uses): each
+# person's accounts share a niche, as a creator keeps one subject everywhere. Handles differ
+# from platform to platform, as they do in life, so nothing in the exports links them: the
+# warehouse learns who is who from the team's identity register (dbt seed kol_identity_links).
+CROSS_PLATFORM_PEOPLE = {
+    "person_beauty": ("beauty", {"weibo": 9, "xiaohongshu": 9, "douyin": 9, "instagram": 9}),
+    "person_tech": ("tech", {"bilibili": 11, "youtube": 11, "x": 11, "tiktok": 11}),
+}
+_PERSON_AT = {(platform, i): person for person, (_, accounts) in CROSS_PLATFORM_PEOPLE.items()
+              for platform, i in accounts.items()}
+
 
 @dataclass(frozen=True)
 class Preset:
@@ -458,6 +469,8 @@ class World:
         # A long tail: most KOLs are nano or micro, a few are macro or mega.
         start = int(math.exp(math.log(1_000) + r.random() ** 2 * math.log(top / 1_000)))
         niche = NICHES[r.randrange(len(NICHES))]
+        if (platform, i) in _PERSON_AT:  # drawn all the same, so the accounts after it do not change
+            niche = CROSS_PLATFORM_PEOPLE[_PERSON_AT[platform, i]][0]
         er = r.uniform(0.01, 0.05) * (3_000 / start) ** 0.15  # engagement falls as audiences grow
         reply = min(0.95, max(0.0, r.gauss(0.45 if east else 0.12, 0.15)))
         latency = r.uniform(0.5, 6.0) if east else r.uniform(6.0, 48.0)
@@ -911,6 +924,7 @@ class World:
                 accounts.append({
                     "platform": platform, "account_id": kol.account_id, "handle": kol.handle, "region": kol.region,
                     "niche": kol.niche, "role": kol.role, "credibility": kol.credibility,
+                    "person": _PERSON_AT.get((platform, kol.index)),
                     "reply_propensity": round(kol.reply_propensity, 4),
                     "reply_latency_hours": round(kol.reply_latency_hours, 3),
                     "on_niche_share": round(kol.on_niche_share, 4), "sponsored_share": round(kol.sponsored_share, 4),
