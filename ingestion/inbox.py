@@ -60,7 +60,7 @@ import pyarrow.parquet as pq
 
 from ingestion import settings
 from ingestion.inbox_schema import (
-    ENTITIES, EXTRAS_COLUMN, FORMAT_VERSION, PERSONAL_ENTITIES, PLATFORMS, SOURCE, UNIFIED, Entity, landed_schema,
+    ENTITIES, EXTRAS_COLUMN, FORMAT_VERSION, PERSONAL_ENTITIES, PLATFORMS, SOURCE, UNIFIED, Entity, content_schema,
 )
 from ingestion.landing import SliceReport, write_slice
 from ingestion.privacy import PERSON_KEYS, protect, pseudonym_key, pseudonymise
@@ -988,7 +988,7 @@ def plan_file(source: Source, sheet: Sheet, name: str, sha: str, keep: dict[str,
     """Validate every row of the file, in one pass, into per-entity, per-day slices: rows to land,
     rows to quarantine (with the reason, file, row and column) and repeats of a natural key."""
     plans = {entity: _Plan(UNIFIED[entity]) for entity in source.entities}
-    names = {entity: landed_schema(entity).names for entity in source.entities}
+    names = {entity: content_schema(entity).names for entity in source.entities}
     skipped: dict[str, int] = {}
 
     def note(message: str) -> None:
@@ -1074,7 +1074,8 @@ def _land_file(lake: Path, name: str, sha: str, source: Source, plans: dict[str,
             extra = {"source_file": name, "sha256": sha, "kind": source.kind, "format_version": FORMAT_VERSION,
                      "landed_at": now.isoformat(), "skipped_rows": report.skipped, "file_accounting": accounting,
                      "new_fields": plan.new_fields, "duplicate_rows": plan.duplicate_rows[:1000]}
-            write_slice(slice_report, table, s.quarantined, manifest, quarantine, extra)
+            # _loaded_at is the run's moment, as landed_at: every file of one inbox run shares it.
+            write_slice(slice_report, table, s.quarantined, manifest, quarantine, extra, loaded_at=now)
             written |= {Path(slice_report.path), quarantine, manifest}
             report.slices.append(slice_report.path)
     # Copies of the same output that this run did not rewrite (the same content landed on other days,
@@ -1088,7 +1089,7 @@ def _land_file(lake: Path, name: str, sha: str, source: Source, plans: dict[str,
 
 
 def _table(entity: str, rows: list[tuple], keep: dict[str, set[str]]) -> pa.Table:
-    schema = landed_schema(entity)
+    schema = content_schema(entity)
     columns = list(zip(*rows)) if rows else [()] * len(schema)
     table = pa.Table.from_arrays([pa.array(col, type=f.type) for col, f in zip(columns, schema)], schema=schema)
     if entity not in PERSONAL_ENTITIES or table.num_rows == 0:

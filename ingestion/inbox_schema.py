@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from ingestion.contract import UTC_TS
+from ingestion.contract import LOADED_AT_FIELD, UTC_TS
 from ingestion.privacy import PII_HANDLE, PII_ID
 from ingestion.schemas import EXTRAS_COLUMN  # as in the platform contracts: unknown columns kept as JSON
 
@@ -193,8 +193,8 @@ UNIFIED: dict[str, Entity] = {e.name: e for e in (
         meaning="one row per sponsored post or live stream: what it sold (a brand-collaboration dashboard's export)"),
 )}
 
-def landed_schema(entity: str) -> pa.Schema:
-    """The landed contract of a unified entity: its columns, then ``_extras``."""
+def content_schema(entity: str) -> pa.Schema:
+    """What validation makes of a unified entity's rows: its columns, then ``_extras``."""
     try:
         spec = UNIFIED[entity]
     except KeyError:
@@ -202,3 +202,9 @@ def landed_schema(entity: str) -> pa.Schema:
     fields = [c.arrow_field for c in spec.columns] + [pa.field(EXTRAS_COLUMN, pa.string())]
     return pa.schema(fields).with_metadata({"kol.schema_version": FORMAT_VERSION, "kol.platform": SOURCE,
                                             "kol.entity": entity})
+
+
+def landed_schema(entity: str) -> pa.Schema:
+    """The landed contract of a unified entity: its columns, ``_extras``, then ``_loaded_at`` (when
+    the file was landed, stamped by ``landing.write_slice``, as in the platforms' lake)."""
+    return content_schema(entity).append(LOADED_AT_FIELD)

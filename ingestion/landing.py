@@ -10,8 +10,10 @@ A re-run of a slice replaces it: every file is written beside its target under a
 temporary name and moved into place with ``os.replace``, which is atomic on
 POSIX, so a reader of ``data.parquet`` sees the old rows or the new ones, never
 half of a file, and a retried run can never append a duplicate. The manifest is
-replaced after the data it describes. Two runs of the same platform-day must not
-land at once: the orchestrator's per-platform pool allows one at a time.
+replaced after the data it describes. Every landed file carries ``_loaded_at``, the
+moment its slice was landed (UTC, one value for the whole file): the lake's own record of
+when the nightly pull ran, which dbt's source freshness reads. Two runs of the same
+platform-day must not land at once: the orchestrator's per-platform pool allows one at a time.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import json
 import os
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -27,10 +29,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ingestion.contract import LOADED_AT_COLUMN, LOADED_AT_FIELD
 from ingestion.platforms.base import RawRecord
 from ingestion.privacy import protect, scrub
 from ingestion.schemas import (
-    ENTITIES, EXTRAS_COLUMN, NATURAL_KEYS, PLATFORMS, SCHEMA_VERSION, base_schema, schema_for,
+    ENTITIES, EXTRAS_COLUMN, NATURAL_KEYS, PLATFORMS, SCHEMA_VERSION, base_schema, normalised_schema,
 )
 
 # Entities whose payloads are about followers and commenters rather than the KOLs themselves.
@@ -128,8 +131,8 @@ def normalize(platform: str, entity: str, records: list[RawRecord], normalizer: 
                 quarantine(rec, f"{type(exc).__name__}: {exc}")
         table = pa.Table.from_pylist(good, schema=schema)
     duplicates = len(records) - len(quarantined) - table.num_rows
-    table = protect(table, platform, keep).select(schema_for(platform, entity).names)
-    return Normalised(table.cast(schema_for(platform, entity)), quarantined, duplicates, new_fields)
+    table = protect(table, platform, keep).select(normalised_schema(platform, entity).names)
+    return Normalised(table.cast(normalised_schema(platform, entity)), quarantined, duplicates, new_fields)
 
 
 def normalize_batches(platform: str, entity: str, batches: Iterable[list[RawRecord]],
@@ -213,23 +216,39 @@ def _replace_atomically(target: Path, write: Callable[[Path], None]) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def stamp_loaded_at(table: pa.Table, loaded_at: datetime) -> pa.Table:
+    """``table`` with ``_loaded_at`` = ``loaded_at`` (in UTC) on every row, as its last column
+    (replacing one it already has): a constant column, built without touching the rows."""
+    if loaded_at.tzinfo is None:
+        raise ValueError("loaded_at must be timezone-aware")
+    if LOADED_AT_COLUMN in table.column_names:
+        table = table.drop_columns([LOADED_AT_COLUMN])
+    stamp = pa.repeat(pa.scalar(loaded_at.astimezone(timezone.utc), LOADED_AT_FIELD.type), table.num_rows)
+    return table.append_column(LOADED_AT_FIELD, stamp)
+
+
 def land(lake: Path, platform: str, entity: str, day: date, table: pa.Table, quarantined: list[dict],
-         duplicates: int, fetched: int, extra: dict | None = None) -> SliceReport:
+         duplicates: int, fetched: int, extra: dict | None = None,
+         loaded_at: datetime | None = None) -> SliceReport:
     data_dir = slice_dir(lake, "raw", platform, entity, day)
     report = SliceReport(platform, entity, day.isoformat(), fetched=fetched, landed=table.num_rows,
                          quarantined=len(quarantined), duplicates=duplicates, path=str(data_dir / "data.parquet"))
     return write_slice(report, table, quarantined, data_dir / "_manifest.json",
-                       slice_dir(lake, "quarantine", platform, entity, day) / "records.jsonl", extra)
+                       slice_dir(lake, "quarantine", platform, entity, day) / "records.jsonl", extra, loaded_at)
 
 
 def write_slice(report: SliceReport, table: pa.Table, quarantined: list[dict], manifest_file: Path,
-                quarantine_file: Path, extra: dict | None = None) -> SliceReport:
+                quarantine_file: Path, extra: dict | None = None, loaded_at: datetime | None = None) -> SliceReport:
     """Write a slice's data (to ``report.path``), its quarantine and its manifest, each atomically and
-    the manifest last. Callers choose the file names (the inbox lands one file per dropped file);
+    the manifest last. The data gets ``_loaded_at`` = ``loaded_at`` (default: now), also written into
+    the manifest; a caller landing several slices at once passes one moment for all of them.
+    Callers choose the file names (the inbox lands one file per dropped file);
     the paths must already be safe: nothing here looks at where they point."""
     if not report.balanced:
         raise AccountingError(f"{report.platform}/{report.entity}/{report.day}: fetched {report.fetched} != landed "
                               f"{report.landed} + quarantined {report.quarantined} + duplicates {report.duplicates}")
+    loaded_at = (loaded_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    table = stamp_loaded_at(table, loaded_at)
     _replace_atomically(Path(report.path), lambda p: pq.write_table(table, p, compression="zstd"))
 
     if quarantined:
@@ -241,7 +260,7 @@ def write_slice(report: SliceReport, table: pa.Table, quarantined: list[dict], m
     else:
         quarantine_file.unlink(missing_ok=True)  # a clean re-run clears the slice's old quarantine
 
-    manifest = asdict(report) | (extra or {})
+    manifest = asdict(report) | {"loaded_at": loaded_at.isoformat()} | (extra or {})
     _replace_atomically(manifest_file,
                         lambda p: p.write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8"))
     return report

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -155,6 +155,8 @@ def land_platform_day(platform: str, day: date, raw, accounts: list[str], lake: 
     normalised = {entity: normalize_batches(platform, entity, raw.records[entity].batches(), normalizers[entity],
                                             known_fields=known.get(entity), keep=keep) for entity in ENTITIES}
     reports = []
+    # One moment for the whole platform-day: its slices were pulled and landed together.
+    loaded_at = datetime.now(timezone.utc)
     for entity in ENTITIES:
         # Late rows re-read by the lookback window land once: what a neighbouring slice holds is a duplicate.
         result, already = drop_already_landed(lake, platform, entity, day, normalised[entity], LOOKBACK_DAYS)
@@ -163,7 +165,8 @@ def land_platform_day(platform: str, day: date, raw, accounts: list[str], lake: 
                             extra={"source": source, "platform_day_requests": stats.requests,
                                    "platform_day_retries": stats.retries,
                                    "platform_day_bytes": stats.bytes, "accounts": len(accounts),
-                                   "new_fields": result.new_fields, "already_landed": already}))
+                                   "new_fields": result.new_fields, "already_landed": already},
+                            loaded_at=loaded_at))
         if result.quarantined:
             log.warning("%s/%s/%s: %d record(s) quarantined, first reason: %s", platform, entity, day,
                         len(result.quarantined), result.quarantined[0]["reason"])

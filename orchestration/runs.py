@@ -3,6 +3,7 @@ one ingestion run per platform-day set, then one dbt run for the whole range."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Callable
 
 from dagster import DagsterInstance, Definitions
@@ -30,9 +31,9 @@ def run_window(defs: Definitions, instance: DagsterInstance, first: date, last: 
     progress(f"built the dbt models and the daily marts for {days[0]} .. {days[-1]} in one run")
 
 
-MARTS = ("dim_kol", "dim_kol_history", "fct_followers_daily", "fct_post_interactions_daily",
-         "fct_account_interactions_daily", "fct_kol_credibility_daily", "fct_platform_benchmarks",
-         "fct_comment_authenticity_daily")
+# Every model of dbt_project/models/marts (a new mart is fingerprinted without a change here).
+MARTS = tuple(sorted(path.stem for path in (Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "marts")
+                     .rglob("*.sql")))
 
 
 def mart_fingerprints(warehouse: str) -> dict[str, tuple[int, str]]:

@@ -37,11 +37,14 @@ def lake(tmp_path: Path) -> Path:
     return tmp_path / "lake"
 
 
-def land_and_build(data: Path, platforms, last, days: int, dbt_args: list[str]) -> tuple[Path, list[dict]]:
+def land_and_build(data: Path, platforms, last, days: int, dbt_args: list[str], *,
+                   before_build=None) -> tuple[Path, list[dict]]:
     """Land ``days`` days up to ``last`` of ``platforms`` from the demo export API into
     ``data/lake``, then run ``dbt build`` with ``dbt_args`` into ``data/warehouse.duckdb``
-    (target and logs under ``data``, never in the source tree). Returns the warehouse and
-    dbt's run results; a failed build fails the caller with dbt's output."""
+    (target and logs under ``data``, never in the source tree). ``before_build``, if given, is
+    called with the lake after the pulls and before dbt (e.g. to land file drops through the
+    inbox). Returns the warehouse and dbt's run results; a failed build fails the caller with
+    dbt's output."""
     import json
     import subprocess
     import sys
@@ -53,6 +56,8 @@ def land_and_build(data: Path, platforms, last, days: int, dbt_args: list[str]) 
     for i in range(days):
         for platform in platforms:
             pull_platform_day(platform, last - timedelta(days=i), lake=lake)
+    if before_build is not None:
+        before_build(lake)
     env = os.environ | {"KOL_LAKE_DIR": str(lake), "KOL_WAREHOUSE_PATH": str(data / "warehouse.duckdb"),
                         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     dbt = str(Path(sys.executable).parent / "dbt")

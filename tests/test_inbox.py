@@ -610,6 +610,15 @@ def test_a_file_with_only_its_header_is_processed_with_nothing_to_land(exports, 
     assert not lake.exists() or not list(lake.rglob("*.parquet"))
 
 
+def test_landed_files_are_stamped_with_the_moment_of_the_run(inbox, lake):
+    drop(inbox, "profiles__one.csv", unified_csv(unified_examples()["profiles"]))
+    assert run(inbox, lake)["profiles__one.csv"].status == "landed"
+    rows = landed(lake, "profiles")
+    assert rows and {row["_loaded_at"] for row in rows} == {NOW}  # the run's moment, as landed_at
+    manifests = list((lake / "raw" / "files" / "profiles").glob("dt=*/_manifest-*.json"))
+    assert manifests and {json.loads(m.read_text())["loaded_at"] for m in manifests} == {NOW.isoformat()}
+
+
 def test_process_file_lands_one_file_of_the_inbox(inbox, lake):
     path = drop(inbox, "profiles__one.csv", unified_csv(unified_examples()["profiles"]))
     r = ib.process_file(path, inbox, lake, now=NOW)

@@ -1,11 +1,12 @@
 """Ingestion against the real demo export API on loopback: no mocked HTTP."""
 import json
-from datetime import date, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from ingestion.contract import LOADED_AT_COLUMN
 from ingestion.http import PlatformError
 from ingestion.landing import normalize
 from ingestion.platforms.base import RawRecord
@@ -30,6 +31,27 @@ def test_a_platform_day_lands_every_entity_with_balanced_accounting(demo_api, la
         manifest = json.loads((lake / "raw" / platform / r.entity / f"dt={DAY}" / "_manifest.json").read_text())
         assert manifest["fetched"] == manifest["landed"] + manifest["quarantined"] + manifest["duplicates"]
         assert manifest["platform_day_requests"] > 0 and manifest["landed"] == table.num_rows
+
+
+def test_every_slice_of_a_platform_day_is_stamped_with_the_moment_it_was_landed(demo_api, lake):
+    before = datetime.now(timezone.utc)
+    reports = pull_platform_day("weibo", DAY, lake=lake)
+    after = datetime.now(timezone.utc)
+    stamps = set()
+    for r in reports:
+        table = pq.read_table(r.path)
+        field = table.schema.field(LOADED_AT_COLUMN)
+        assert field.type.tz == "UTC" and not field.nullable and table.schema.names[-1] == LOADED_AT_COLUMN
+        stamps |= set(table.column(LOADED_AT_COLUMN).to_pylist())
+        manifest = json.loads((lake / "raw" / "weibo" / r.entity / f"dt={DAY}" / "_manifest.json").read_text())
+        stamps.add(datetime.fromisoformat(manifest["loaded_at"]))
+    (loaded_at,) = stamps  # one moment for the whole platform-day, in the files and the manifests
+    assert before <= loaded_at <= after
+    # dbt reads it as a zoned timestamp, for source freshness
+    glob = f"{lake}/raw/weibo/*/*/*.parquet"
+    kind, latest = duckdb.execute(f"select typeof(max({LOADED_AT_COLUMN})), max({LOADED_AT_COLUMN}) "
+                                  f"from read_parquet('{glob}')").fetchone()
+    assert kind == "TIMESTAMP WITH TIME ZONE" and latest == loaded_at
 
 
 def test_landed_times_are_utc_and_rows_belong_to_their_day(demo_api, lake):

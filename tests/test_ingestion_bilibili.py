@@ -12,6 +12,7 @@ import pytest
 
 import ingestion.http as http_module
 from ingestion import landing, pull, schemas
+from ingestion.contract import LOADED_AT_COLUMN
 from ingestion.demo.api_common import end_of
 from ingestion.demo.faults import FaultConfig
 from ingestion.demo.server import DemoExportServer
@@ -61,7 +62,9 @@ def _pull(lake, spec="", server=None, day=DAY, n=N, token=None, **settings):
 
 
 def _rows(lake, entity, day=DAY):
-    return pq.read_table(lake / "raw" / P / entity / f"dt={day}" / "data.parquet").to_pylist()
+    # The landed content: _loaded_at tells two landings of the same rows apart.
+    table = pq.read_table(lake / "raw" / P / entity / f"dt={day}" / "data.parquet")
+    return table.drop_columns([LOADED_AT_COLUMN]).to_pylist()
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from datetime import date, timedelta, timezone
 import pyarrow.parquet as pq
 import pytest
 
+from ingestion.contract import LOADED_AT_COLUMN
 from ingestion.demo.api_common import end_of
 from ingestion.demo.faults import FaultConfig
 from ingestion.demo.server import DemoExportServer
@@ -67,7 +68,9 @@ def _pull(spec, lake, n=3, day=DAY, **settings):
 
 
 def _rows(lake, entity, day=DAY):
-    return pq.read_table(lake / "raw" / P / entity / f"dt={day}" / "data.parquet").to_pylist()
+    # The landed content: _loaded_at tells two landings of the same rows apart.
+    table = pq.read_table(lake / "raw" / P / entity / f"dt={day}" / "data.parquet")
+    return table.drop_columns([LOADED_AT_COLUMN]).to_pylist()
 
 
 def _balanced(reports):

@@ -12,6 +12,7 @@ import pytest
 
 import ingestion.http as http_module
 from ingestion import landing, pull, schemas
+from ingestion.contract import LOADED_AT_COLUMN
 from ingestion.demo import xiaohongshu_api
 from ingestion.demo.api_common import display_count_cn, end_of
 from ingestion.demo.faults import FaultConfig
@@ -65,7 +66,9 @@ def _pull(lake, spec="", server=None, day=DAY, n=N, token=None, **settings):
 
 
 def _rows(lake, entity, day=DAY):
-    return pq.read_table(lake / "raw" / P / entity / f"dt={day}" / "data.parquet").to_pylist()
+    # The landed content: _loaded_at tells two landings of the same rows apart.
+    table = pq.read_table(lake / "raw" / P / entity / f"dt={day}" / "data.parquet")
+    return table.drop_columns([LOADED_AT_COLUMN]).to_pylist()
 
 
 def _same_person(landed: str, raw: str) -> bool:

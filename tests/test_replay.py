@@ -6,6 +6,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from ingestion import replay
+from ingestion.contract import LOADED_AT_COLUMN
 from ingestion.demo.server import DemoExportServer
 from ingestion.demo.world import default_world
 from ingestion.pull import CONNECTORS, pull_platform_day, replay_platform_day
@@ -16,8 +17,18 @@ from tests.conftest import TOKENS
 DAY = date(2026, 11, 20)
 
 
+def _slices(lake, platform):
+    return {e: pq.read_table(lake / "raw" / platform / e / f"dt={DAY}" / "data.parquet") for e in ENTITIES}
+
+
 def _tables(lake, platform):
-    return {e: pq.read_table(lake / "raw" / platform / e / f"dt={DAY}" / "data.parquet").to_pylist() for e in ENTITIES}
+    """The slices' content: a replay lands the same rows again, at a later _loaded_at."""
+    return {e: t.drop_columns([LOADED_AT_COLUMN]).to_pylist() for e, t in _slices(lake, platform).items()}
+
+
+def _loaded_at(lake, platform):
+    """The one _loaded_at of each slice."""
+    return {e: set(t.column(LOADED_AT_COLUMN).to_pylist()) for e, t in _slices(lake, platform).items()}
 
 
 @pytest.mark.parametrize("platform", CONNECTED_PLATFORMS)
@@ -27,7 +38,7 @@ def test_a_day_replays_to_the_same_slices_with_the_platform_gone(tmp_path, platf
         cfg = PlatformSettings(platform, server.base_url(platform), TOKENS[platform])
         pulled = pull_platform_day(platform, DAY, lake=tmp_path, settings=cfg, accounts=accounts)
         served = server.requests_served
-    before = _tables(tmp_path, platform)
+    before, pulled_at = _tables(tmp_path, platform), _loaded_at(tmp_path, platform)
     recorded = replay.responses_path(tmp_path, platform, DAY)
     assert recorded.exists() and TOKENS[platform].encode() not in recorded.read_bytes()
     for entity in ENTITIES:  # a crash, a bad deploy: the slices are gone
@@ -35,6 +46,10 @@ def test_a_day_replays_to_the_same_slices_with_the_platform_gone(tmp_path, platf
     # The server is stopped: a replay that tried the network would fail.
     replayed = replay_platform_day(platform, DAY, lake=tmp_path)
     assert _tables(tmp_path, platform) == before
+    replayed_at = _loaded_at(tmp_path, platform)
+    for entity in ENTITIES:  # the same rows, landed again, later
+        assert len(replayed_at[entity]) <= 1, entity
+        assert all(again > pulled for again in replayed_at[entity] for pulled in pulled_at[entity]), entity
     assert [(r.entity, r.fetched, r.landed) for r in replayed] == [(r.entity, r.fetched, r.landed) for r in pulled]
     header, calls = replay.load(tmp_path, platform, DAY)
     assert header["accounts"] == accounts and sum(1 for _ in calls) == served

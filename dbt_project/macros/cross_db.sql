@@ -82,9 +82,8 @@
         else {{ expr }}
     end
 {%- endmacro %}
-{% macro duckdb__kol_clamp(expr, low, high) -%}
-    least(greatest({{ expr }}, {{ low }}), {{ high }})
-{%- endmacro %}
+{# No engine-specific version: DuckDB's least() and greatest() skip nulls, which would turn
+   an unknown value into a bound. #}
 
 {# Number of characters (not bytes) of a string: Chinese bios count one per character. #}
 {% macro kol_char_length(expr) -%}

@@ -25,3 +25,19 @@
         else kol_add_days(as_of_day, -(through_days_back | int)) -%}
     {{ day_expr }} between {{ kol_add_days(as_of_day, -(days_back | int)) }} and {{ window_end }}
 {%- endmacro %}
+
+{#
+    The spine of the daily marts: one row per account and snapshot day of the window
+    [min_date, max_date], with the account's platform, region and id (the body of a CTE).
+#}
+{% macro kol_account_days_in_window() -%}
+    select
+        account_key,
+        platform,
+        region,
+        account_id,
+        snapshot_date as date_day
+
+    from {{ ref('int_account_snapshots') }}
+    where {{ kol_in_window('partition_date') }}
+{%- endmacro %}

@@ -11,6 +11,10 @@ with
     'has_avatar',
     'bio_length',
     'follower_created_at',
+    'avatar_observed',
+    'bio_observed',
+    'follower_handle_length',
+    'follower_handle_digit_count',
     'partition_date',
 ]) }},
 
@@ -36,6 +40,10 @@ final as (
             as follower_account_age_days,
         {{ kol_safe_divide('unioned.follower_following', 'unioned.follower_followers') }}
             as follower_following_ratio,
+        unioned.avatar_observed,
+        unioned.bio_observed,
+        unioned.follower_handle_length,
+        unioned.follower_handle_digit_count,
         unioned.partition_date
 
     from unioned

@@ -38,6 +38,8 @@ final as (
         unioned.commenter_id = unioned.account_id
             and unioned.parent_comment_id is not null as is_creator_reply,
         unioned.commenter_id <> unioned.account_id as is_follower_comment,
+        -- second person ("you", 你, 您): the comment talks to the KOL (Thelwall et al. 2022)
+        {{ kol_addresses_creator('unioned.comment_text') }} as addresses_creator,
         unioned.partition_date
 
     from unioned

@@ -7,6 +7,8 @@ with
     'likes',
     'comments',
     'shares',
+    'views',
+    'saves',
     'partition_date',
 ]) }},
 
@@ -23,9 +25,13 @@ final as (
         unioned.likes,
         unioned.comments,
         unioned.shares,
+        unioned.views,
+        unioned.saves,
         -- the engagement-rate numerator: likes + comments (shares are left out because
-        -- not every platform counts them)
-        coalesce(unioned.likes, 0) + coalesce(unioned.comments, 0) as engagement,
+        -- not every platform counts them). Null when either counter is unknown (WeChat
+        -- publishes neither, RED hides some): an unknown is not a zero, and sums over
+        -- posts skip it
+        unioned.likes + unioned.comments as engagement,
         unioned.partition_date
 
     from unioned

@@ -2,15 +2,27 @@
 
 {#-
     One row per account and snapshot day in [min_date, max_date]: posting, the counters of
-    the tracked posts, the HypeAuditor engagement rate, and the conversation with
-    followers, that day and over the trailing window (reciprocity).
-    Lookback: tracked posts reach back the tracking window; the trailing reply rate reads
-    follower comments credibility_window_days - 1 days back (a creator reply is never
-    older than the comment it answers, so the same bound covers replies).
+    the tracked posts, the engagement-rate variants side by side, and the conversation
+    with followers, that day and over trailing windows (reciprocity, commenters).
+    Lookback: the engagement-rate windows rate the posts published in their trailing days,
+    each with its latest counters as of the day, so posts and their counters are read back
+    the longest of those windows (and at least the tracking window, for the day's tracked
+    posts); follower comments are read back the longest comment window (a creator reply is
+    never older than the comment it answers, so the same bound covers replies). Comments
+    and replies count as of the end of a day once they are landed (partition_date).
 -#}
-{%- set trailing_lookback = (var('credibility_window_days') | int) - 1 -%}
-{%- set post_lookback = var('post_tracking_window_days') | int -%}
+{%- set reply_lookback = kol_days_var('credibility_window_days') - 1 -%}
+{%- set commenter_lookback = kol_days_var('commenter_window_days') - 1 -%}
+{%- set comment_lookback = [reply_lookback, commenter_lookback] | max -%}
+{%- set mean_lookback = kol_days_var('engagement_rate_mean_window_days') - 1 -%}
+{%- set median_lookback = kol_days_var('engagement_rate_median_window_days') - 1 -%}
+{%- set rate_lookback = [mean_lookback, median_lookback] | max -%}
+{%- set post_lookback = [var('post_tracking_window_days') | int, rate_lookback] | max -%}
 {%- set latest_posts = var('engagement_latest_posts') | int -%}
+{%- set video_platforms = var('engagement_video_platforms') -%}
+{%- if video_platforms is string -%}
+    {%- set video_platforms = [video_platforms] -%}
+{%- endif -%}
 
 with
 
@@ -37,11 +49,11 @@ posts as (
 
 ),
 
-post_metrics as (
+post_metrics_history as (
 
-    select post_key, account_key, snapshot_date, likes, comments, shares, engagement
+    select post_key, account_key, snapshot_date, likes, comments, shares, views, saves, engagement
     from {{ ref('int_post_metrics_daily') }}
-    where {{ kol_in_window('partition_date') }}
+    where {{ kol_in_window('partition_date', rate_lookback) }}
 
 ),
 
@@ -55,10 +67,12 @@ comment_events as (
         commented_at,
         commented_date,
         is_creator_reply,
-        is_follower_comment
+        is_follower_comment,
+        addresses_creator,
+        partition_date
 
     from {{ ref('int_comment_events') }}
-    where {{ kol_in_window('partition_date', trailing_lookback) }}
+    where {{ kol_in_window('partition_date', comment_lookback) }}
 
 ),
 
@@ -77,6 +91,14 @@ posts_published as (
 
 ),
 
+post_metrics as (
+
+    select * from post_metrics_history
+    where {{ kol_in_window('snapshot_date') }}
+
+),
+
+-- sums skip unknown counters; a sum of nothing but unknowns stays unknown
 tracked_posts as (
 
     select
@@ -86,7 +108,9 @@ tracked_posts as (
         cast(sum(likes) as {{ dbt.type_bigint() }}) as tracked_likes,
         cast(sum(comments) as {{ dbt.type_bigint() }}) as tracked_comments,
         cast(sum(shares) as {{ dbt.type_bigint() }}) as tracked_shares,
-        cast(sum(engagement) as {{ dbt.type_bigint() }}) as tracked_engagement
+        cast(sum(engagement) as {{ dbt.type_bigint() }}) as tracked_engagement,
+        cast(sum(views) as {{ dbt.type_bigint() }}) as tracked_views,
+        cast(sum(saves) as {{ dbt.type_bigint() }}) as tracked_saves
 
     from post_metrics
     group by account_key, snapshot_date
@@ -95,7 +119,7 @@ tracked_posts as (
 
 -- HypeAuditor: mean over the latest N tracked posts of (likes + comments) / followers;
 -- every post of the day shares the day's followers, so the mean is
--- sum(engagement) / (N * followers), computed on exact integer sums
+-- sum(engagement) / (posts with a known engagement * followers), on exact integer sums
 ranked_tracked_posts as (
 
     select
@@ -119,6 +143,7 @@ latest_posts as (
         account_key,
         snapshot_date as date_day,
         count(*) as latest_posts_count,
+        count(engagement) as latest_posts_rated,
         cast(sum(engagement) as {{ dbt.type_bigint() }}) as latest_posts_engagement
 
     from ranked_tracked_posts
@@ -127,28 +152,84 @@ latest_posts as (
 
 ),
 
--- conversation --------------------------------------------------------------------------
-
--- follower_comments, creator_replies and first_creator_replies, on the window's events
-{{ kol_creator_reply_ctes('comment_events') }},
-
-follower_comments_replied as (
+-- each post's counters as of a day: its latest reading on or before it, valid until the
+-- next reading (a post past the tracking window keeps its last one)
+post_readings as (
 
     select
-        follower_comments.account_key,
-        follower_comments.comment_key,
-        follower_comments.commenter_id,
-        follower_comments.commented_date,
-        first_creator_replies.first_creator_reply_at,
-        {{ kol_utc_date('first_creator_replies.first_creator_reply_at') }} as first_creator_reply_date,
-        {{ kol_seconds_between('follower_comments.commented_at', 'first_creator_replies.first_creator_reply_at') }}
-            as reply_latency_seconds
+        post_metrics_history.*,
+        lead(snapshot_date) over (
+            partition by post_key order by snapshot_date
+        ) as next_snapshot_date
 
-    from follower_comments
-    left join first_creator_replies
-        on first_creator_replies.comment_key = follower_comments.comment_key
+    from post_metrics_history
 
 ),
+
+-- the posts published in the longest rate window before each account day, with their
+-- counters as of that day
+trailing_posts as (
+
+    select
+        account_days.account_key,
+        account_days.date_day,
+        {{ kol_days_between('posts.published_date', 'account_days.date_day') }} as post_age_days,
+        post_readings.likes,
+        post_readings.comments,
+        post_readings.views,
+        post_readings.engagement
+
+    from account_days
+    inner join posts
+        on posts.account_key = account_days.account_key
+        and {{ kol_in_trailing_window('posts.published_date', 'account_days.date_day', rate_lookback) }}
+    inner join post_readings
+        on post_readings.post_key = posts.post_key
+        and post_readings.snapshot_date <= account_days.date_day
+        and (post_readings.next_snapshot_date is null or post_readings.next_snapshot_date > account_days.date_day)
+
+),
+
+-- Upfluence: (average likes + average comments) / followers over the posts of the last
+-- {{ mean_lookback + 1 }} days, on the posts where both are known: = sum(engagement) / posts
+-- Modash: median likes / followers, and on video platforms average likes / average views
+-- (= sum(likes) / sum(views) over the posts where both are known), last {{ median_lookback + 1 }} days
+trailing_rates as (
+
+    select
+        trailing_posts.account_key,
+        trailing_posts.date_day,
+        count(case when trailing_posts.post_age_days <= {{ mean_lookback }} then trailing_posts.engagement end)
+            as rated_posts_mean_trailing,
+        sum(case when trailing_posts.post_age_days <= {{ mean_lookback }} then trailing_posts.engagement end)
+            as engagement_sum_mean_trailing,
+        sum(case
+            when trailing_posts.post_age_days <= {{ mean_lookback }} and trailing_posts.engagement is not null
+                then trailing_posts.comments
+        end) as comments_sum_mean_trailing,
+        count(case when trailing_posts.post_age_days <= {{ median_lookback }} then trailing_posts.likes end)
+            as rated_posts_median_likes_trailing,
+        {{ kol_median('case when trailing_posts.post_age_days <= ' ~ median_lookback ~ ' then trailing_posts.likes end') }}
+            as median_likes_trailing,
+        count(case
+            when trailing_posts.post_age_days <= {{ median_lookback }} and trailing_posts.views is not null
+                then trailing_posts.likes
+        end) as rated_posts_likes_per_view_trailing,
+        sum(case
+            when trailing_posts.post_age_days <= {{ median_lookback }} and trailing_posts.views is not null
+                then trailing_posts.likes
+        end) as likes_sum_likes_per_view_trailing,
+        sum(case
+            when trailing_posts.post_age_days <= {{ median_lookback }} and trailing_posts.likes is not null
+                then trailing_posts.views
+        end) as views_sum_likes_per_view_trailing
+
+    from trailing_posts
+    group by trailing_posts.account_key, trailing_posts.date_day
+
+),
+
+-- conversation --------------------------------------------------------------------------
 
 daily_follower_comments as (
 
@@ -158,8 +239,11 @@ daily_follower_comments as (
         count(*) as follower_comments,
         count(distinct commenter_id) as unique_commenters
 
-    from follower_comments
-    where {{ kol_in_window('commented_date') }}
+    from comment_events
+    where is_follower_comment
+        and {{ kol_in_window('commented_date') }}
+        -- known by the end of the day: landed that day
+        and partition_date = commented_date
     group by account_key, commented_date
 
 ),
@@ -171,36 +255,73 @@ daily_creator_replies as (
         commented_date as date_day,
         count(*) as creator_replies
 
-    from creator_replies
-    where {{ kol_in_window('commented_date') }}
+    from comment_events
+    where is_creator_reply
+        and {{ kol_in_window('commented_date') }}
+        and partition_date = commented_date
     group by account_key, commented_date
 
 ),
 
--- as of the end of each day: follower comments of the trailing window, and those the
--- creator had replied to by then (a later reply does not change a past day)
+-- trailing_follower_comments (each account day's follower comments of the last
+-- {{ comment_lookback + 1 }} days, with the KOL's replies landed by then) and trailing_unknown_authors
+{{ kol_trailing_follower_comment_ctes('account_days', 'comment_events', comment_lookback) }},
+
+-- as of the end of each day: follower comments of the trailing credibility window, and
+-- those the creator had replied to by then (a later reply does not change a past day)
 trailing_reciprocity as (
 
     select
-        account_days.account_key,
-        account_days.date_day,
+        account_key,
+        date_day,
         count(*) as follower_comments_trailing,
-        count(
-            case when follower_comments_replied.first_creator_reply_date <= account_days.date_day then 1 end
-        ) as follower_comments_replied_trailing,
-        {{ kol_median(
-            'case when follower_comments_replied.first_creator_reply_date <= account_days.date_day'
-            ~ ' then follower_comments_replied.reply_latency_seconds end'
-        ) }} as median_reply_latency_seconds_trailing
+        count(case when creator_replies > 0 then 1 end) as follower_comments_replied_trailing,
+        {{ kol_median('reply_latency_seconds') }} as median_reply_latency_seconds_trailing
 
-    from account_days
-    inner join follower_comments_replied
-        on follower_comments_replied.account_key = account_days.account_key
-        and {{ kol_in_trailing_window(
-            'follower_comments_replied.commented_date', 'account_days.date_day', trailing_lookback
-        ) }}
+    from trailing_follower_comments
+    where {{ kol_in_trailing_window('commented_date', 'date_day', reply_lookback) }}
+    group by account_key, date_day
 
-    group by account_days.account_key, account_days.date_day
+),
+
+commenter_comments as (
+
+    select
+        account_key,
+        date_day,
+        commenter_id,
+        count(*) as comments_written
+
+    from trailing_follower_comments
+    where {{ kol_in_trailing_window('commented_date', 'date_day', commenter_lookback) }}
+    group by account_key, date_day, commenter_id
+
+),
+
+trailing_commenters as (
+
+    select
+        account_key,
+        date_day,
+        count(*) as unique_commenters_trailing,
+        count(case when comments_written >= {{ var('repeat_commenter_min_comments') }} then 1 end)
+            as repeat_commenters_trailing
+
+    from commenter_comments
+    group by account_key, date_day
+
+),
+
+-- commenters are unknown where the platform hides comment authors (TikTok: all of its
+-- comments, so the longest comment window tells as well as the commenter window)
+commenter_unknown as (
+
+    select
+        account_key,
+        date_day
+
+    from trailing_unknown_authors
+    where unknown_author_comments > 0
 
 ),
 
@@ -215,13 +336,17 @@ final as (
         account_days.followers,
         coalesce(posts_published.posts_published, 0) as posts_published,
         coalesce(tracked_posts.tracked_posts, 0) as tracked_posts,
-        coalesce(tracked_posts.tracked_likes, 0) as tracked_likes,
-        coalesce(tracked_posts.tracked_comments, 0) as tracked_comments,
+        -- 0 without tracked posts; null when the platform publishes no such counter
+        case when tracked_posts.account_key is null then 0 else tracked_posts.tracked_likes end as tracked_likes,
+        case when tracked_posts.account_key is null then 0 else tracked_posts.tracked_comments end
+            as tracked_comments,
         tracked_posts.tracked_shares,
-        coalesce(tracked_posts.tracked_engagement, 0) as tracked_engagement,
+        case when tracked_posts.account_key is null then 0 else tracked_posts.tracked_engagement end
+            as tracked_engagement,
         coalesce(latest_posts.latest_posts_count, 0) as latest_posts_count,
-        coalesce(latest_posts.latest_posts_engagement, 0) as latest_posts_engagement,
-        {{ kol_safe_divide('latest_posts.latest_posts_engagement', 'latest_posts.latest_posts_count * account_days.followers') }}
+        case when latest_posts.account_key is null then 0 else latest_posts.latest_posts_engagement end
+            as latest_posts_engagement,
+        {{ kol_safe_divide('latest_posts.latest_posts_engagement', 'latest_posts.latest_posts_rated * account_days.followers') }}
             as engagement_rate_latest_posts,
         coalesce(daily_follower_comments.follower_comments, 0) as follower_comments,
         coalesce(daily_creator_replies.creator_replies, 0) as creator_replies,
@@ -232,16 +357,49 @@ final as (
         {{ kol_safe_divide('trailing_reciprocity.follower_comments_replied_trailing', 'trailing_reciprocity.follower_comments_trailing') }}
             as reply_rate_trailing,
         trailing_reciprocity.median_reply_latency_seconds_trailing / 3600.0
-            as median_reply_latency_hours_trailing
+            as median_reply_latency_hours_trailing,
+        tracked_posts.tracked_views,
+        tracked_posts.tracked_saves,
+        coalesce(trailing_rates.rated_posts_mean_trailing, 0) as rated_posts_mean_trailing,
+        {{ kol_safe_divide('trailing_rates.engagement_sum_mean_trailing', 'trailing_rates.rated_posts_mean_trailing * account_days.followers') }}
+            as engagement_rate_mean_trailing,
+        coalesce(trailing_rates.rated_posts_median_likes_trailing, 0) as rated_posts_median_likes_trailing,
+        {{ kol_safe_divide('trailing_rates.median_likes_trailing', 'account_days.followers') }}
+            as engagement_rate_median_likes_trailing,
+        case
+            when account_days.platform in ({% for platform in video_platforms %}'{{ platform }}'{{ ', ' if not loop.last }}{% endfor %})
+                then coalesce(trailing_rates.rated_posts_likes_per_view_trailing, 0)
+        end as rated_posts_likes_per_view_trailing,
+        case
+            when account_days.platform in ({% for platform in video_platforms %}'{{ platform }}'{{ ', ' if not loop.last }}{% endfor %})
+                then {{ kol_safe_divide('trailing_rates.likes_sum_likes_per_view_trailing', 'trailing_rates.views_sum_likes_per_view_trailing') }}
+        end as engagement_rate_likes_per_view_trailing,
+        {{ kol_safe_divide('trailing_rates.comments_sum_mean_trailing', 'trailing_rates.engagement_sum_mean_trailing') }}
+            as comment_share_of_engagement_trailing,
+        case
+            when commenter_unknown.account_key is null
+                then coalesce(trailing_commenters.unique_commenters_trailing, 0)
+        end as unique_commenters_trailing,
+        case
+            when commenter_unknown.account_key is null
+                then coalesce(trailing_commenters.repeat_commenters_trailing, 0)
+        end as repeat_commenters_trailing,
+        case
+            when commenter_unknown.account_key is null
+                then {{ kol_safe_divide('trailing_commenters.repeat_commenters_trailing', 'trailing_commenters.unique_commenters_trailing') }}
+        end as repeat_commenter_share_trailing
 
     from account_days
     {{- kol_left_join_daily('account_days', [
         'posts_published',
         'tracked_posts',
         'latest_posts',
+        'trailing_rates',
         'daily_follower_comments',
         'daily_creator_replies',
         'trailing_reciprocity',
+        'trailing_commenters',
+        'commenter_unknown',
     ]) }}
 
 )

@@ -13,15 +13,7 @@ with
 
 account_days as (
 
-    select
-        account_key,
-        platform,
-        region,
-        account_id,
-        snapshot_date as date_day
-
-    from {{ ref('int_account_snapshots') }}
-    where {{ kol_in_window('partition_date') }}
+    {{ kol_account_days_in_window() }}
 
 ),
 

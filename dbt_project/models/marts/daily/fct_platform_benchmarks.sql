@@ -3,15 +3,15 @@
 {#-
     Benchmarks as of each day: the quartiles (p25, median, p75) of the engagement rate, the
     trailing reply rate and the credibility score over the scored accounts of a group, at
-    two levels:
-      platform_tier  one row per day, platform (with its region) and follower tier;
-      region         one row per day and region (East / West), platform and tier null.
-    Niche is not modelled yet, so there is no niche level.
+    three levels:
+      platform_tier        one row per day, platform (with its region) and follower tier;
+      platform_tier_niche  the same, split by the accounts' dominant niche that day;
+      region               one row per day and region (East / West), the rest null.
 
-    Reads the window's rows of fct_kol_credibility_daily (the spine: the scored accounts,
-    with their platform, region and tier) and fct_account_interactions_daily (the rates),
-    which the same invocation rebuilds just before it for the same window. Nothing trailing
-    is read: the rates are already trailing upstream.
+    Reads the window's rows of fct_kol_credibility_daily only: the scored accounts with
+    their platform, region, tier and niche that day and the rates the score used, which the
+    same invocation rebuilds just before it for the same window. Nothing trailing is read:
+    the rates are already trailing upstream.
 
     Quantiles are continuous (kol_quantile) and ignore nulls: an account without a tracked
     post has no engagement rate and one without follower comments no reply rate (TikTok
@@ -25,6 +25,7 @@
 {%- set metrics = ['engagement_rate', 'reply_rate', 'credibility_score'] -%}
 {%- set levels = [
     ('platform_tier', ['platform', 'region', 'tier']),
+    ('platform_tier_niche', ['platform', 'region', 'tier', 'niche']),
     ('region', ['region']),
 ] -%}
 
@@ -32,16 +33,7 @@ with
 
 credibility_daily as (
 
-    select account_key, platform, region, date_day, tier, credibility_score
-    from {{ ref('fct_kol_credibility_daily') }}
-    where {{ kol_in_window('date_day') }}
-
-),
-
-interactions_daily as (
-
-    select account_key, date_day, engagement_rate_latest_posts, reply_rate_trailing
-    from {{ ref('fct_account_interactions_daily') }}
+    select * from {{ ref('fct_kol_credibility_daily') }}
     where {{ kol_in_window('date_day') }}
 
 ),
@@ -49,17 +41,18 @@ interactions_daily as (
 account_days as (
 
     select
-        credibility_daily.account_key,
-        credibility_daily.platform,
-        credibility_daily.region,
-        credibility_daily.date_day,
-        credibility_daily.tier,
-        cast(interactions_daily.engagement_rate_latest_posts as {{ kol_type_double() }}) as engagement_rate,
-        cast(interactions_daily.reply_rate_trailing as {{ kol_type_double() }}) as reply_rate,
-        cast(credibility_daily.credibility_score as {{ kol_type_double() }}) as credibility_score
+        account_key,
+        platform,
+        region,
+        date_day,
+        tier,
+        -- an account without a classified post still belongs to its platform and tier
+        coalesce(niche, 'unclassified') as niche,
+        cast(engagement_rate_latest_posts as {{ kol_type_double() }}) as engagement_rate,
+        cast(reply_rate_trailing as {{ kol_type_double() }}) as reply_rate,
+        cast(credibility_score as {{ kol_type_double() }}) as credibility_score
 
     from credibility_daily
-    {{- kol_left_join_daily('credibility_daily', ['interactions_daily']) }}
 
 ),
 
@@ -72,6 +65,7 @@ account_days as (
         {{ 'platform' if 'platform' in group_columns else 'cast(null as ' ~ dbt.type_string() ~ ') as platform' }},
         region,
         {{ 'tier' if 'tier' in group_columns else 'cast(null as ' ~ dbt.type_string() ~ ') as tier' }},
+        {{ 'niche' if 'niche' in group_columns else 'cast(null as ' ~ dbt.type_string() ~ ') as niche' }},
         cast(count(credibility_score) as {{ dbt.type_bigint() }}) as accounts,
         cast(count(engagement_rate) as {{ dbt.type_bigint() }}) as accounts_with_engagement_rate,
         cast(count(reply_rate) as {{ dbt.type_bigint() }}) as accounts_with_reply_rate,
@@ -105,6 +99,7 @@ select
     platform,
     region,
     tier,
+    niche,
     accounts,
     accounts_with_engagement_rate,
     accounts_with_reply_rate,

@@ -2,16 +2,42 @@
 
 {#-
     One row per tracked post and day in [min_date, max_date]: the counters as of the end
-    of the day, next to the author's followers that day. Lookback: the post itself was
-    landed on its publication day, up to the tracking window before.
+    of the day and what each gained since the post's previous reading, next to the author's
+    followers that day. Lookback: the post itself was landed on its publication day, up to
+    the tracking window before, and so were its earlier readings.
 -#}
 {%- set post_lookback = var('post_tracking_window_days') | int -%}
+{%- set counters = ['likes', 'comments', 'shares', 'views', 'saves', 'engagement'] -%}
+{%- set video_platforms = var('engagement_video_platforms') -%}
+{%- if video_platforms is string -%}
+    {%- set video_platforms = [video_platforms] -%}
+{%- endif -%}
 
 with
 
-post_metrics as (
+post_readings as (
 
     select * from {{ ref('int_post_metrics_daily') }}
+    where {{ kol_in_window('partition_date', post_lookback) }}
+
+),
+
+readings_with_previous as (
+
+    select
+        post_readings.*,
+        {%- for counter in counters %}
+        lag({{ counter }}) over (partition by post_key order by snapshot_date) as previous_{{ counter }},
+        {%- endfor %}
+        lag(snapshot_date) over (partition by post_key order by snapshot_date) as previous_snapshot_date
+
+    from post_readings
+
+),
+
+post_metrics as (
+
+    select * from readings_with_previous
     where {{ kol_in_window('partition_date') }}
 
 ),
@@ -49,7 +75,26 @@ final as (
         post_metrics.shares,
         post_metrics.engagement,
         account_snapshots.followers,
-        {{ kol_safe_divide('post_metrics.engagement', 'account_snapshots.followers') }} as engagement_rate
+        {{ kol_safe_divide('post_metrics.engagement', 'account_snapshots.followers') }} as engagement_rate,
+        post_metrics.views,
+        post_metrics.saves,
+        post_metrics.previous_snapshot_date,
+        {%- for counter in counters %}
+        -- gained since the previous reading; a first reading gained everything on the
+        -- publication day, and an unknown amount when the post was first read later
+        case
+            when post_metrics.previous_snapshot_date is not null
+                then post_metrics.{{ counter }} - post_metrics.previous_{{ counter }}
+            when post_metrics.snapshot_date = posts.published_date then post_metrics.{{ counter }}
+        end as {{ counter }}_gained,
+        {%- endfor %}
+        -- Modash rates likes per view on video platforms only: WeChat reads and X
+        -- impressions are views of another kind
+        case
+            when post_metrics.platform in ({% for platform in video_platforms %}'{{ platform }}'{{ ', ' if not loop.last }}{% endfor %})
+                then {{ kol_safe_divide('post_metrics.likes', 'post_metrics.views') }}
+        end as likes_per_view,
+        {{ kol_safe_divide('post_metrics.comments', 'post_metrics.engagement') }} as comment_share_of_engagement
 
     from post_metrics
     left join posts

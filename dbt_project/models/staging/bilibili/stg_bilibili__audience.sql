@@ -23,6 +23,10 @@ renamed as (
         cast(sign as {{ dbt.type_string() }}) as bio,
         coalesce({{ kol_char_length('sign') }}, 0) as bio_length,
         jointime as follower_created_at,
+        {{ kol_audience_field_observed('bilibili', 'avatar', 'face') }} as avatar_observed,
+        {{ kol_audience_field_observed('bilibili', 'bio', 'sign') }} as bio_observed,
+        cast(uname_length as {{ dbt.type_int() }}) as follower_handle_length,
+        cast(uname_digit_count as {{ dbt.type_int() }}) as follower_handle_digit_count,
         cast(dt as date) as partition_date
 
     from source

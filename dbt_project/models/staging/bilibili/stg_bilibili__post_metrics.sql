@@ -18,6 +18,9 @@ renamed as (
         cast("like" as {{ dbt.type_bigint() }}) as likes,
         cast(reply as {{ dbt.type_bigint() }}) as comments,
         cast(share as {{ dbt.type_bigint() }}) as shares,
+        -- plays; favourites (收藏) are the saves (coins and danmaku stay in the source)
+        cast(view as {{ dbt.type_bigint() }}) as views,
+        cast(favorite as {{ dbt.type_bigint() }}) as saves,
         cast(dt as date) as partition_date
 
     from source

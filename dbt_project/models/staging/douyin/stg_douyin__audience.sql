@@ -23,6 +23,10 @@ renamed as (
         cast(signature as {{ dbt.type_string() }}) as bio,
         coalesce({{ kol_char_length('signature') }}, 0) as bio_length,
         create_time as follower_created_at,
+        {{ kol_audience_field_observed('douyin', 'avatar', 'avatar') }} as avatar_observed,
+        {{ kol_audience_field_observed('douyin', 'bio', 'signature') }} as bio_observed,
+        cast(nickname_length as {{ dbt.type_int() }}) as follower_handle_length,
+        cast(nickname_digit_count as {{ dbt.type_int() }}) as follower_handle_digit_count,
         cast(dt as date) as partition_date
 
     from source

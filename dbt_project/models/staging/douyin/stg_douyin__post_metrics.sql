@@ -20,6 +20,10 @@ renamed as (
         cast(digg_count as {{ dbt.type_bigint() }}) as likes,
         cast(comment_count as {{ dbt.type_bigint() }}) as comments,
         cast(share_count as {{ dbt.type_bigint() }}) as shares,
+        -- plays from the item data, which describe the end of the day before (T+1): the
+        -- list's play_count is 0 for most videos; Douyin publishes no favourite counter
+        cast(total_play as {{ dbt.type_bigint() }}) as views,
+        cast(null as {{ dbt.type_bigint() }}) as saves,
         cast(dt as date) as partition_date
 
     from source

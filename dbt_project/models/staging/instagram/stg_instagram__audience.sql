@@ -23,6 +23,10 @@ renamed as (
         cast(biography as {{ dbt.type_string() }}) as bio,
         coalesce({{ kol_char_length('biography') }}, 0) as bio_length,
         account_created_time as follower_created_at,
+        {{ kol_audience_field_observed('instagram', 'avatar', 'profile_picture_url') }} as avatar_observed,
+        {{ kol_audience_field_observed('instagram', 'bio', 'biography') }} as bio_observed,
+        cast(username_length as {{ dbt.type_int() }}) as follower_handle_length,
+        cast(username_digit_count as {{ dbt.type_int() }}) as follower_handle_digit_count,
         cast(dt as date) as partition_date
 
     from source

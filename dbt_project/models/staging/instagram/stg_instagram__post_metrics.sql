@@ -19,6 +19,9 @@ renamed as (
         cast(comments_count as {{ dbt.type_bigint() }}) as comments,
         -- Instagram publishes no share counter
         cast(null as {{ dbt.type_bigint() }}) as shares,
+        -- the media fields carry no view or save counter (those are owner insights)
+        cast(null as {{ dbt.type_bigint() }}) as views,
+        cast(null as {{ dbt.type_bigint() }}) as saves,
         cast(dt as date) as partition_date
 
     from source

@@ -24,6 +24,10 @@ renamed as (
         cast(bio_description as {{ dbt.type_string() }}) as bio,
         coalesce({{ kol_char_length('bio_description') }}, 0) as bio_length,
         create_time as follower_created_at,
+        {{ kol_audience_field_observed('tiktok', 'avatar', 'avatar_url') }} as avatar_observed,
+        {{ kol_audience_field_observed('tiktok', 'bio', 'bio_description') }} as bio_observed,
+        cast(username_length as {{ dbt.type_int() }}) as follower_handle_length,
+        cast(username_digit_count as {{ dbt.type_int() }}) as follower_handle_digit_count,
         cast(dt as date) as partition_date
 
     from source

@@ -18,6 +18,9 @@ renamed as (
         cast(like_count as {{ dbt.type_bigint() }}) as likes,
         cast(comment_count as {{ dbt.type_bigint() }}) as comments,
         cast(share_count as {{ dbt.type_bigint() }}) as shares,
+        -- the research API publishes no favourite counter
+        cast(view_count as {{ dbt.type_bigint() }}) as views,
+        cast(null as {{ dbt.type_bigint() }}) as saves,
         cast(dt as date) as partition_date
 
     from source

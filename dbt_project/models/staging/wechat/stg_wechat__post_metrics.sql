@@ -19,6 +19,9 @@ renamed as (
         cast(null as {{ dbt.type_bigint() }}) as likes,
         cast(null as {{ dbt.type_bigint() }}) as comments,
         cast(share_count as {{ dbt.type_bigint() }}) as shares,
+        -- an article's reads are its views, favourites its saves
+        cast(int_page_read_count as {{ dbt.type_bigint() }}) as views,
+        cast(add_to_fav_count as {{ dbt.type_bigint() }}) as saves,
         cast(dt as date) as partition_date
 
     from source

@@ -18,6 +18,9 @@ renamed as (
         cast(attitudes_count as {{ dbt.type_bigint() }}) as likes,
         cast(comments_count as {{ dbt.type_bigint() }}) as comments,
         cast(reposts_count as {{ dbt.type_bigint() }}) as shares,
+        -- the open API publishes no view or favourite counter for a post
+        cast(null as {{ dbt.type_bigint() }}) as views,
+        cast(null as {{ dbt.type_bigint() }}) as saves,
         cast(dt as date) as partition_date
 
     from source

@@ -18,6 +18,9 @@ renamed as (
         cast(like_count as {{ dbt.type_bigint() }}) as likes,
         cast(reply_count as {{ dbt.type_bigint() }}) as comments,
         cast(retweet_count as {{ dbt.type_bigint() }}) as shares,
+        -- X shows impressions as a post's views; bookmarks are its saves
+        cast(impression_count as {{ dbt.type_bigint() }}) as views,
+        cast(bookmark_count as {{ dbt.type_bigint() }}) as saves,
         cast(dt as date) as partition_date
 
     from source

@@ -18,6 +18,9 @@ renamed as (
         cast(liked_count as {{ dbt.type_bigint() }}) as likes,
         cast(comment_count as {{ dbt.type_bigint() }}) as comments,
         cast(share_count as {{ dbt.type_bigint() }}) as shares,
+        -- notes carry no view counter; collects are the saves
+        cast(null as {{ dbt.type_bigint() }}) as views,
+        cast(collected_count as {{ dbt.type_bigint() }}) as saves,
         cast(dt as date) as partition_date
 
     from source

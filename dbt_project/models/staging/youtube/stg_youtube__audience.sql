@@ -23,6 +23,10 @@ renamed as (
         cast(description as {{ dbt.type_string() }}) as bio,
         coalesce({{ kol_char_length('description') }}, 0) as bio_length,
         "publishedAt" as follower_created_at,
+        {{ kol_audience_field_observed('youtube', 'avatar', '"thumbnailUrl"') }} as avatar_observed,
+        {{ kol_audience_field_observed('youtube', 'bio', 'description') }} as bio_observed,
+        cast(title_length as {{ dbt.type_int() }}) as follower_handle_length,
+        cast(title_digit_count as {{ dbt.type_int() }}) as follower_handle_digit_count,
         cast(dt as date) as partition_date
 
     from source

@@ -19,6 +19,9 @@ renamed as (
         cast("commentCount" as {{ dbt.type_bigint() }}) as comments,
         -- the Data API publishes no share counter
         cast(null as {{ dbt.type_bigint() }}) as shares,
+        -- the Data API's favoriteCount is deprecated (always 0): no save counter
+        cast("viewCount" as {{ dbt.type_bigint() }}) as views,
+        cast(null as {{ dbt.type_bigint() }}) as saves,
         cast(dt as date) as partition_date
 
     from source
