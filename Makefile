@@ -15,7 +15,7 @@ START ?= $(shell date -u -d '14 days ago' +%F)
 END ?= $(shell date -u -d 'yesterday' +%F)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo dev test demo-api demo-exports dbt-build dbt-parse clean inbox bench bench-ingestion
+.PHONY: help setup system-deps demo dev test docs docs-refresh demo-api demo-exports dbt-build dbt-parse clean inbox bench bench-ingestion
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,8 +38,24 @@ demo: setup ## Set up, start the demo export API and materialise the last 14 day
 dev: setup ## Open the Dagster UI (http://127.0.0.1:3000) with the demo export API running
 	$(BIN)/python -m orchestration.dev
 
-test: setup ## Run the whole test suite
+test: setup system-deps ## Run the whole test suite
 	$(BIN)/pytest
+
+# Debian packages that tests drive for real: Chromium for the UI test (Playwright uses it through
+# executable_path: no browser is ever downloaded) and PostgreSQL for the production instance test.
+# Installed only when missing, and only where apt-get may run (root, or sudo without a password);
+# elsewhere those tests skip and say why.
+SYSTEM_PACKAGES_MISSING = $(strip $(if $(wildcard /usr/bin/chromium),,chromium) \
+	$(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql))
+
+system-deps: ## Install the Debian packages the browser and PostgreSQL tests need (chromium, postgresql) when missing
+ifneq ($(SYSTEM_PACKAGES_MISSING),)
+	@if [ "$$(id -u)" = 0 ]; then sudo=; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; else \
+	  echo "missing Debian packages: $(SYSTEM_PACKAGES_MISSING) (need root to install; their tests will skip)"; exit 0; fi; \
+	  echo "installing Debian packages: $(SYSTEM_PACKAGES_MISSING)"; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES_MISSING)
+endif
 
 demo-api: setup ## Serve the demo export API alone: PRESET=tiny|small|medium|large, FAULTS='weibo:http_429=0.1;...'
 	$(BIN)/python -m ingestion.demo.server --preset $(PRESET) $(if $(FAULTS),--faults '$(FAULTS)')
@@ -49,6 +65,13 @@ demo-exports: setup ## Write the demo world's dashboard files and answer key: PR
 
 inbox: setup ## Land the files dropped in the inbox (KOL_INBOX_DIR, default data/inbox); see docs/unified-format.md
 	$(BIN)/python -m ingestion.inbox
+
+DOCS_PORT ?= 8080
+docs: setup ## dbt docs of the marts: generate from the published warehouse, serve on DOCS_PORT (8080)
+	$(BIN)/python scripts/dbt_docs.py serve --port $(DOCS_PORT)
+
+docs-refresh: setup ## Rewrite docs/data-dictionary.md and the analyst guide's queries from the dbt YAML
+	$(BIN)/python scripts/dbt_docs.py refresh
 
 dbt-parse: setup ## Parse the dbt project (writes dbt_project/target/manifest.json)
 	cd dbt_project && ../$(BIN)/dbt parse --quiet

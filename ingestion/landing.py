@@ -288,3 +288,38 @@ def unlanded_slices(lake: Path, platforms: list[str], days: list[date]) -> list[
                                     f"{m.get('landed')} landed, {m.get('quarantined')} quarantined, "
                                     f"{m.get('duplicates')} duplicates)")
     return problems
+
+
+def read_manifest(lake: Path, platform: str, entity: str, day: date) -> dict | None:
+    """A slice's manifest, or None when the slice was never landed. An unreadable manifest
+    raises ``ValueError`` (a landed slice whose accounting cannot be read is not "missing")."""
+    manifest_file = slice_dir(lake, "raw", platform, entity, day) / "_manifest.json"
+    try:
+        return json.loads(manifest_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{platform}/{entity}/{day.isoformat()}: unreadable manifest ({exc})") from exc
+
+
+def landed_days_before(lake: Path, platform: str, entity: str, day: date, limit: int) -> list[date]:
+    """The latest ``limit`` days before ``day`` whose slice has a manifest, newest first: the
+    history a day's counts are compared with. Gaps (days never landed) are skipped, not zeros."""
+    entity_dir = lake / "raw" / platform / entity
+    try:
+        names = [e.name for e in os.scandir(entity_dir) if e.is_dir() and e.name.startswith("dt=")]
+    except FileNotFoundError:
+        return []
+    days = []
+    for name in names:
+        try:
+            days.append(date.fromisoformat(name[3:]))
+        except ValueError:
+            continue
+    found = []
+    for d in sorted((d for d in days if d < day), reverse=True):
+        if len(found) >= limit:
+            break
+        if (slice_dir(lake, "raw", platform, entity, d) / "_manifest.json").exists():
+            found.append(d)
+    return found

@@ -1,5 +1,10 @@
 """`make demo`: start the demo export API and materialise the last N days through Dagster.
 
+Beside the API pulls, the demo world's file exports of the same days (every platform's
+dashboard export and its brand-collaboration commerce.csv, as ``make demo-exports`` writes
+them) are dropped in the inbox, and the transform run lands them before dbt, so the
+commerce marts and WeChat's likes are not empty.
+
 Runs are recorded in $DAGSTER_HOME, so `make dev` shows them in the UI afterwards.
 """
 from __future__ import annotations
@@ -10,7 +15,8 @@ import hashlib
 import sys
 import time
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import duckdb
 from dagster import DagsterInstance
@@ -20,13 +26,40 @@ from orchestration.demo_api import demo_api_process
 from orchestration.runs import mart_fingerprints, run_window
 
 EXAMPLE_QUERY = """\
-select c.platform, k.handle, c.tier, c.credibility_score, c.engagement_points, c.reciprocity_points,
-       c.growth_authenticity_points, c.audience_authenticity_points
+select c.platform, k.handle, c.tier, c.credibility_score, c.community_engagement_points, c.reciprocity_points,
+       c.retail_sway_points, c.authenticity_points
 from fct_kol_credibility_daily c
 join dim_kol k using (account_key)
 where c.date_day = (select max(date_day) from fct_kol_credibility_daily)
+  and c.credibility_score is not null
 order by c.credibility_score desc
 limit 5"""
+
+
+def drop_demo_exports(inbox: Path, first: date, last: date) -> int:
+    """Write the demo world's dashboard exports and commerce.csv of ``first`` .. ``last`` into the inbox, as an
+    analyst would download them; returns how many files. Each is written under a hidden name and renamed,
+    as the inbox asks of a big copy, so neither the inbox nor its sensor ever reads half a file."""
+    from ingestion.demo.generate import commerce_csv
+    from ingestion.demo.server import MODULES
+    from ingestion.demo.world import default_world
+
+    world = default_world()  # the world the demo API serves (KOL_DEMO_PRESET, KOL_DEMO_SEED)
+    inbox.mkdir(parents=True, exist_ok=True)
+    count = 0
+    day = first
+    while day <= last:
+        for platform, module in MODULES.items():
+            files = dict(module.export_files(world, day))
+            # Every platform's file is called commerce.csv: the name gets the platform and the day.
+            files[f"commerce_{platform}_{day.isoformat()}.csv"] = commerce_csv(world, platform, day)
+            for name, payload in files.items():
+                tmp = inbox / f".{name}.tmp"
+                tmp.write_bytes(payload)
+                tmp.replace(inbox / name)
+                count += 1
+        day += timedelta(days=1)
+    return count
 
 
 def main() -> None:
@@ -47,6 +80,9 @@ def main() -> None:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         print(f"materialising {first} .. {last} through Dagster (DAGSTER_HOME={instance.root_directory})")
         print(f"dbt and Dagster output goes to {log_path}", flush=True)
+        dropped = drop_demo_exports(settings.inbox_dir(), first, last)
+        print(f"dropped {dropped} dashboard exports and commerce files in the inbox {settings.inbox_dir()}; "
+              "the transform run lands them", flush=True)
         console = sys.stdout
         with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
             try:
@@ -80,6 +116,8 @@ def main() -> None:
 
 
 def _fmt(value: object) -> str:
+    if value is None:
+        return "-"  # a component without data: left out of the score, not zero
     return f"{value:.2f}" if isinstance(value, float) else str(value)
 
 

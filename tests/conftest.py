@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# The analysts' demo warehouse, built once per session for the CLI and the guide's queries.
+pytest_plugins = ["tests.analyst_fixtures"]
+
 # Known secret values: tests can look for them in every output.
 TOKENS = {"weibo": "wb-secret-token-3f9a1c", "douyin": "dy-secret-token-0b5e41", "xiaohongshu": "xhs-secret-cookie-9c2d7a",
           "bilibili": "bili-secret-sessdata-4e8f13", "wechat": "wx-secret-token-61a0c9",

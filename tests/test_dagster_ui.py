@@ -1,19 +1,12 @@
 """`make dev` for real: the demo export API, the Dagster webserver and daemon in their
 own processes, and a date-range backfill launched the way the UI launches it (GraphQL)."""
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import duckdb
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
-DAYS = ["2026-11-19", "2026-11-20"]
+DAYS = [f"2026-11-{d}" for d in range(14, 21)]  # a week, as an engineer would backfill it
 
 LAUNCH = """
 mutation Launch($params: LaunchBackfillParams!) {
@@ -36,43 +29,12 @@ query Status($id: String!) {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def dagster_dev(tmp_path):
-    ui_port, api_port = _free_port(), _free_port()
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text((ROOT / "orchestration" / "dagster.yaml").read_text())
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KOL_")}
-    env |= {"DAGSTER_HOME": str(home), "KOL_DATA_DIR": str(tmp_path / "data"), "KOL_DEMO_PORT": str(api_port),
-            "KOL_DAGSTER_PORT": str(ui_port)}
-    log = open(tmp_path / "dev.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "orchestration.dev"], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{ui_port}/graphql"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if requests.post(url, json={"query": "{ version }"}, timeout=2).ok:
-                    break
-            except requests.RequestException:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "dev.log").read_text()[-3000:]
-            time.sleep(1)
-        yield url, tmp_path
-    finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+    from tests.dagster_dev_server import dagster_dev as start
+
+    with start(tmp_path) as server:
+        yield server.graphql, tmp_path
 
 
 @pytest.mark.slow
@@ -82,7 +44,7 @@ def test_a_backfill_launched_like_the_ui_does_lands_and_builds_the_range(dagster
 
     url, tmp_path = dagster_dev
     # Every asset Dagster can materialise, as "Materialize all" then a date range does in the
-    # UI (the file drops' sources are external: the inbox lands them, not a run).
+    # UI (raw/files/* included: their step, land_inbox, processes the inbox).
     graph = defs.resolve_asset_graph()
     keys = [{"path": key.path} for key in graph.get_all_asset_keys() if graph.get(key).is_materializable]
     params = {"partitionNames": DAYS, "assetSelection": keys, "fromFailure": False}
@@ -108,10 +70,10 @@ def test_a_backfill_launched_like_the_ui_does_lands_and_builds_the_range(dagster
         steps = [e.step_key for e in instance.all_logs(runs[0].run_id, of_type=DagsterEventType.STEP_SUCCESS)]
     # A range is not split into a run per day or per dbt layer: dbt is invoked once per dbt asset.
     assert len(runs) == 1, [r.run_id for r in runs]
-    assert sorted(steps) == sorted([*(f"ingest_{p}" for p in CONNECTORS), "landed_day", "kol_dbt_models",
-                                    "kol_dbt_daily_marts"])
+    assert sorted(steps) == sorted([*(f"ingest_{p}" for p in CONNECTORS), "land_inbox", "landed_day",
+                                    "kol_dbt_models", "kol_dbt_daily_marts"])
 
     with duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True) as con:
         days = con.execute("select min(date_day), max(date_day), count(distinct date_day) "
                            "from fct_kol_credibility_daily").fetchone()
-    assert [d.isoformat() for d in days[:2]] == DAYS and days[2] == 2
+    assert [d.isoformat() for d in days[:2]] == [DAYS[0], DAYS[-1]] and days[2] == len(DAYS)

@@ -9,7 +9,8 @@ through a chain of partitioned assets: with unpartitioned views between the raw
 assets and the marts, a backfill launched from the UI would never reach the marts.
 Both use a single-run backfill policy, so a backfill of any range costs one dbt
 invocation each, and share the ``duckdb_warehouse`` pool, because DuckDB allows
-one writing process at a time.
+one writing process at a time. Analysts read none of this directly: the daily marts'
+step ends by publishing a read-only copy (``orchestration/publish.py``).
 """
 
 import json
@@ -23,9 +24,11 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from ingestion import settings
 from orchestration.assets.ingestion import LANDED_DAY
+from orchestration.checks import with_mart_freshness
 from orchestration.dbt_vars import window_vars
 from orchestration.partitions import daily_partitions
 from orchestration.pools import WAREHOUSE_POOL
+from orchestration.publish import enrich_and_publish
 from orchestration.resources import dbt_project
 
 INCREMENTAL = "config.materialized:incremental"
@@ -49,7 +52,8 @@ class KolDbtTranslator(DagsterDbtTranslator):
         # platform's slices land, and each layer above it a tick later: a dozen dbt runs
         # queueing for the one-writer warehouse instead of one.
         dbt_parents = [u for u in (props.get("depends_on") or {}).get("nodes", []) if not u.startswith("source.")]
-        return spec if dbt_parents else spec.merge_attributes(deps=[LANDED_DAY])
+        spec = spec if dbt_parents else spec.merge_attributes(deps=[LANDED_DAY])
+        return with_mart_freshness(spec, props)  # the marts promise yesterday's numbers by morning
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> Optional[str]:
         fqn = dbt_resource_props.get("fqn") or []
@@ -67,7 +71,7 @@ def kol_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     # marts do not exist yet; "buildable" keeps the tests whose parents this run builds.
     # The marts' own step keeps eager selection, so those tests run there.
     # The window limits the data tests to the days this run is about.
-    yield from _dbt_build(dbt, context, ["--indirect-selection", "buildable"])
+    yield from _dbt_build(dbt, context, ["--indirect-selection", "buildable"], publish=False)
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, select=INCREMENTAL, dagster_dbt_translator=KolDbtTranslator(),
@@ -77,16 +81,20 @@ def kol_dbt_daily_marts(context: AssetExecutionContext, dbt: DbtCliResource):
     # Whether a follower jump is backed by engagement is judged with the day after it
     # (fct_followers_daily, var engagement_backing_days_after): the nightly run of day N
     # therefore also settles day N-1, which was provisional until N landed.
-    yield from _dbt_build(dbt, context, [], revisit_days=1)
+    # This is the run's last dbt step: analysts get its result as the published copy here,
+    # once per run, while the run still holds the warehouse pool (orchestration/publish.py).
+    yield from _dbt_build(dbt, context, [], revisit_days=1, publish=True)
 
 
-def _dbt_build(dbt: DbtCliResource, context: AssetExecutionContext, extra_args: list[str], revisit_days: int = 0):
+def _dbt_build(dbt: DbtCliResource, context: AssetExecutionContext, extra_args: list[str], revisit_days: int = 0,
+               publish: bool = False):
     window = context.partition_time_window
     dbt_vars = window_vars(window.start, window.end, revisit_days=revisit_days)
     context.log.info(f"dbt window {dbt_vars['min_date']} .. {dbt_vars['max_date']}")
     target = dbt_target_path()
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars), *extra_args], context=context,
-                       target_path=target).stream()
+    events = dbt.cli(["build", "--vars", json.dumps(dbt_vars), *extra_args], context=context,
+                     target_path=target).stream()
+    yield from enrich_and_publish(context, events, dbt_vars, publish=publish)
 
 
 def dbt_target_path(keep: int = 20) -> Path:

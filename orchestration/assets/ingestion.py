@@ -9,7 +9,8 @@ from dagster import (
     RetryRequested, asset, multi_asset,
 )
 
-from ingestion.landing import unlanded_slices
+from ingestion.landing import landed_days_before, unlanded_slices
+from orchestration.checks import CheckSettings, evaluate_raw_checks, raw_check_specs
 from ingestion.pull import CONNECTORS, pull_days
 from orchestration.runs import days_between
 from ingestion.schemas import ENTITIES
@@ -42,6 +43,13 @@ def build_platform_ingestion(platform: str):
     @multi_asset(
         name=f"ingest_{platform}",
         specs=specs,
+        # Evaluated in this step from the manifests it has just written (orchestration/checks.py).
+        check_specs=[c for entity in ENTITIES
+                     for c in raw_check_specs(raw_asset_key(platform, entity), platform, entity)],
+        # Subsettable so that the checks can run alone ("Execute checks" in the UI): they then
+        # re-read the lake as it is, without pulling again. A subset of the entities still pulls
+        # the whole platform-day (one pull lands all five) but records only what was selected.
+        can_subset=True,
         partitions_def=daily_partitions,
         # A backfill pulls its whole range in one run (each platform a step of it), so dbt, which
         # waits for every platform, can follow once for the range; inside the step each day is
@@ -52,8 +60,17 @@ def build_platform_ingestion(platform: str):
         pool=ingest_pool(platform),
     )
     def _ingest(context: AssetExecutionContext, lake: LakeResource):
-        window = context.partition_time_window
-        days = [date.fromisoformat(d) for d in days_between(window.start.date(), window.end.date() - timedelta(days=1))]
+        selected_checks = context.selected_asset_check_keys
+        if not context.selected_asset_keys:
+            # The checks alone. Launched from an asset's checks tab the run has no partition:
+            # it re-checks the platform's latest landed day.
+            if context.has_partition_key or context.has_partition_key_range:
+                yield from _check_results(lake.path, _days(context), selected_checks)
+            else:
+                latest = [d for e in ENTITIES for d in landed_days_before(lake.path, platform, e, date.max, 1)]
+                yield from _check_results(lake.path, [max(latest)] if latest else [], selected_checks)
+            return
+        days = _days(context)
         outcome = pull_days(platform, days, lake.path, log=context.log.info)
         if outcome.failures:
             kinds = {exc.kind for exc in outcome.failures.values()}
@@ -67,7 +84,18 @@ def build_platform_ingestion(platform: str):
                             + "; ".join(f"{d}: {exc}" for d, exc in sorted(outcome.failures.items())),
                 metadata={"days_landed": len(outcome.landed_days), "days_failed": len(outcome.failures)})
         for entity, totals in outcome.totals().items():
-            yield MaterializeResult(asset_key=raw_asset_key(platform, entity), metadata=totals)
+            if raw_asset_key(platform, entity) in context.selected_asset_keys:
+                yield MaterializeResult(asset_key=raw_asset_key(platform, entity), metadata=totals)
+        yield from _check_results(lake.path, days, selected_checks)
+
+    def _days(context: AssetExecutionContext) -> list[date]:
+        window = context.partition_time_window
+        return [date.fromisoformat(d) for d in days_between(window.start.date(), window.end.date() - timedelta(days=1))]
+
+    def _check_results(lake_path, days, selected_checks):
+        settings = CheckSettings.from_env()
+        for entity in ENTITIES:
+            yield from evaluate_raw_checks(lake_path, platform, entity, days, settings, selected=selected_checks)
 
     return _ingest
 

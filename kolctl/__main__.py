@@ -1,0 +1,3 @@
+from kolctl.cli import app
+
+app(prog_name="kol")
