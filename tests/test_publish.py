@@ -326,3 +326,7 @@ def test_an_analyst_holding_the_copy_open_during_a_nightly_run(tmp_path, monkeyp
     preview = cred["top_kols"].value
     assert f"on {LAST}" in preview and len([l for l in preview.splitlines() if l.startswith("| ")]) == 1 + 10
     assert metadata["dim_kol"]["dagster/row_count"].value == len(CONNECTORS) * ACCOUNTS_PER_PLATFORM
+    # ...and where the HTML report of the new state is: a page with the report's four charts.
+    report = Path(cred["latest_report"].value)
+    assert report.parent == published and f"KOL credibility report, {LAST}" in report.read_text()
+    assert report.read_text().count("<svg") >= 4
