@@ -11,9 +11,17 @@
       mention_only    nothing but @mentions;
       ring_commenter  as of the day, its author commented on at least
                       var comment_ring_min_accounts distinct tracked accounts of the same
-                      platform within the trailing window (an engagement pod).
-    The article's fourth signal, a low-quality commenter, is not measured: comments carry
-    no profile of their author.
+                      platform within the trailing window (an engagement pod);
+      low_quality_commenter
+                      HypeAuditor's low-quality commenter, judged by what the author wrote
+                      (comment APIs embed no author profile on most platforms): in the
+                      trailing window, the author wrote at least
+                      var comment_low_quality_min_comments comments on at least
+                      var comment_low_quality_min_posts distinct posts of the account, and
+                      not one of them has substance (each is generic_text or mention_only).
+                      Bought comments look like this: a few accounts post "nice" and "🔥"
+                      under every post; a fan who says "nice" now and then, or who also
+                      writes a real sentence, is not one.
 
     Lookback: the trailing window reads follower comments window_days - 1 days before
     min_date, for the account's comments and for the ring alike (a commenter's accounts are
@@ -29,8 +37,13 @@
 {%- if window_days < 1 -%}
     {{ exceptions.raise_compiler_error("var comment_authenticity_window_days must be at least 1") }}
 {%- endif -%}
-{%- if min_signals < 1 or min_signals > 3 -%}
-    {{ exceptions.raise_compiler_error("var comment_suspicious_min_signals must be 1, 2 or 3 (there are three signals)") }}
+{%- set low_quality_min_comments = var('comment_low_quality_min_comments') | int -%}
+{%- set low_quality_min_posts = var('comment_low_quality_min_posts') | int -%}
+{%- if min_signals < 1 or min_signals > 4 -%}
+    {{ exceptions.raise_compiler_error("var comment_suspicious_min_signals must be between 1 and 4 (there are four signals)") }}
+{%- endif -%}
+{%- if low_quality_min_comments < 2 or low_quality_min_posts < 1 or low_quality_min_posts > low_quality_min_comments -%}
+    {{ exceptions.raise_compiler_error("var comment_low_quality_min_comments must be at least 2, and comment_low_quality_min_posts between 1 and it") }}
 {%- endif -%}
 {%- if normal_max > alarm -%}
     {{ exceptions.raise_compiler_error("var comment_suspicious_share_normal_max must not exceed comment_suspicious_share_alarm") }}
@@ -66,6 +79,7 @@ follower_comments as (
         comment_key,
         account_key,
         platform,
+        post_key,
         commenter_id,
         commented_date,
         coalesce(comment_text, '') as comment_text
@@ -84,6 +98,7 @@ comment_texts as (
         comment_key,
         account_key,
         platform,
+        post_key,
         commenter_id,
         commented_date,
         comment_text,
@@ -100,6 +115,7 @@ comment_text_signals as (
         comment_key,
         account_key,
         platform,
+        post_key,
         commenter_id,
         commented_date,
         {{ ns.expr }} = '' as is_generic_text,
@@ -168,6 +184,7 @@ window_comments as (
         account_days.account_key,
         account_days.date_day,
         comment_text_signals.comment_key,
+        comment_text_signals.post_key,
         comment_text_signals.commenter_id,
         comment_text_signals.is_generic_text,
         comment_text_signals.is_mention_only,
@@ -184,16 +201,59 @@ window_comments as (
 
 ),
 
+-- low-quality commenters: what each author wrote under the account in the window -------
+
+window_commenters as (
+
+    select
+        account_key,
+        date_day,
+        commenter_id,
+        count(*) as comments_written,
+        count(distinct post_key) as posts_commented,
+        count(case when not (is_generic_text or is_mention_only) then 1 end) as substantive_comments
+
+    from window_comments
+    where commenter_id is not null
+    group by account_key, date_day, commenter_id
+
+),
+
+low_quality_commenters as (
+
+    select account_key, date_day, commenter_id
+    from window_commenters
+    where comments_written >= {{ low_quality_min_comments }}
+        and posts_commented >= {{ low_quality_min_posts }}
+        and substantive_comments = 0
+
+),
+
 window_comments_judged as (
+
+    select
+        window_comments.*,
+        low_quality_commenters.commenter_id is not null as is_low_quality_commenter
+
+    from window_comments
+    left join low_quality_commenters
+        on low_quality_commenters.account_key = window_comments.account_key
+        and low_quality_commenters.date_day = window_comments.date_day
+        and low_quality_commenters.commenter_id = window_comments.commenter_id
+
+),
+
+window_comments_counted as (
 
     select
         *,
         case when is_generic_text then 1 else 0 end
             + case when is_mention_only then 1 else 0 end
             + case when is_ring_commenter then 1 else 0 end
+            + case when is_low_quality_commenter then 1 else 0 end
             >= {{ min_signals }} as is_suspicious
 
-    from window_comments
+    from window_comments_judged
 
 ),
 
@@ -208,9 +268,11 @@ trailing_authenticity as (
         count(case when is_generic_text then 1 end) as generic_text_comments,
         count(case when is_mention_only then 1 end) as mention_only_comments,
         count(case when is_ring_commenter then 1 end) as ring_commenter_comments,
+        count(distinct case when is_low_quality_commenter then commenter_id end) as low_quality_commenters_trailing,
+        count(case when is_low_quality_commenter then 1 end) as low_quality_commenter_comments,
         count(case when is_suspicious then 1 end) as suspicious_comments
 
-    from window_comments_judged
+    from window_comments_counted
     group by account_key, date_day
 
 ),
@@ -235,6 +297,10 @@ scored as (
         coalesce(trailing_authenticity.ring_commenter_comments, 0) as ring_commenter_comments,
         {{ kol_safe_divide('trailing_authenticity.ring_commenter_comments', 'trailing_authenticity.follower_comments_trailing') }}
             as ring_commenter_share,
+        coalesce(trailing_authenticity.low_quality_commenters_trailing, 0) as low_quality_commenters_trailing,
+        coalesce(trailing_authenticity.low_quality_commenter_comments, 0) as low_quality_commenter_comments,
+        {{ kol_safe_divide('trailing_authenticity.low_quality_commenter_comments', 'trailing_authenticity.follower_comments_trailing') }}
+            as low_quality_commenter_share,
         coalesce(trailing_authenticity.suspicious_comments, 0) as suspicious_comments,
         {{ kol_safe_divide('trailing_authenticity.suspicious_comments', 'trailing_authenticity.follower_comments_trailing') }}
             as suspicious_comment_share
