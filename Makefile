@@ -15,7 +15,7 @@ START ?= $(shell date -u -d '14 days ago' +%F)
 END ?= $(shell date -u -d 'yesterday' +%F)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps demo dev test docs docs-refresh demo-api demo-exports dbt-build dbt-parse clean inbox bench bench-ingestion
+.PHONY: help setup system-deps demo dev test test-all docs docs-refresh demo-api demo-exports dbt-build dbt-parse clean inbox bench bench-ingestion
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,8 +38,11 @@ demo: setup ## Set up, start the demo export API and materialise the last 14 day
 dev: setup ## Open the Dagster UI (http://127.0.0.1:3000) with the demo export API running
 	$(BIN)/python -m orchestration.dev
 
-test: setup system-deps ## Run the whole test suite
+test: setup system-deps ## Run the test suite (the long reliability loops run a short sample)
 	$(BIN)/pytest
+
+test-all: setup system-deps ## Run every test, the long crash and fault loops included (docs/reliability.md)
+	$(BIN)/pytest -m ''
 
 # Debian packages that tests drive for real: Chromium for the UI test (Playwright uses it through
 # executable_path: no browser is ever downloaded) and PostgreSQL for the production instance test.

@@ -119,10 +119,17 @@ _REDACTOR = _LogRedactor()
 def _parse_json(resp: requests.Response) -> object:
     """The body as JSON: orjson (several times faster than the standard library on a day of
     answers), and requests' own parser for what orjson refuses but JSON allows (integers
-    beyond 64 bits, a UTF-16 body). A ValueError when it is not JSON at all."""
+    beyond 64 bits, a UTF-16 body). A ValueError when it is not JSON at all, and when a UTF-8
+    body holds bytes that are not UTF-8: requests would decode those as U+FFFD and land text
+    the platform never sent."""
     try:
         return orjson.loads(resp.content)
     except orjson.JSONDecodeError:
+        if requests.utils.guess_json_utf(resp.content) in (None, "utf-8"):
+            try:
+                resp.content.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"invalid UTF-8 at byte {exc.start}") from None
         return resp.json()
 
 
@@ -261,12 +268,13 @@ class PlatformHttp:
         wait = retry_after_seconds(resp.headers)
         try:
             body = _parse_json(resp)
-        except ValueError:
+        except ValueError as exc:
             # A gateway's HTML page during an outage, or a body cut short: worth another try.
             kind = "transient" if resp.status_code in (200, 429) or resp.status_code >= 500 else "fatal"
             raise PlatformError(self.settings.platform, kind,
-                                f"{path} answered HTTP {resp.status_code} with a body that is not JSON: "
-                                f"{self.redact(resp.text[:200])!r}", retry_after=wait) from None
+                                f"{path} answered HTTP {resp.status_code} with a body that is not JSON "
+                                f"({exc}; {len(resp.content):,} bytes): {self.redact(resp.text[:200])!r}",
+                                retry_after=wait) from None
         if classify is not None:
             try:
                 classify(resp.status_code, body, resp.headers)

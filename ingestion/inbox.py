@@ -63,13 +63,11 @@ from ingestion.inbox_schema import (
     ENTITIES, EXTRAS_COLUMN, FORMAT_VERSION, PERSONAL_ENTITIES, PLATFORMS, SOURCE, UNIFIED, Entity, content_schema,
 )
 from ingestion.landing import SliceReport, write_slice
+from ingestion.plausibility import EARLIEST, FUTURE_SLACK, MAX_FIELD_CHARS
 from ingestion.privacy import PERSON_KEYS, protect, pseudonym_key, pseudonymise
 from ingestion.quirks import parse_count
 
-MAX_FIELD_CHARS = 10_000   # a longer value is a broken export (a whole file in one cell), not a caption
 MAX_NAME_BYTES = 200       # leaves room for "-<hash>.error.txt" under the usual 255-byte limit
-FUTURE_SLACK = timedelta(days=1)  # clocks and time zones differ; beyond a day ahead a time is wrong
-EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)  # before the platforms existed: a unit or typing error
 SUFFIXES = {".csv": "csv", ".parquet": "parquet"}
 # Names a browser or a copy tool gives a file it is still writing: left alone until renamed.
 PARTIAL_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", ".download", "~")

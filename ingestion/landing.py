@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 
 from ingestion.contract import LOADED_AT_COLUMN, LOADED_AT_FIELD
 from ingestion.platforms.base import RawRecord
+from ingestion.plausibility import check_row
 from ingestion.privacy import protect, scrub
 from ingestion.schemas import (
     ENTITIES, EXTRAS_COLUMN, NATURAL_KEYS, PLATFORMS, SCHEMA_VERSION, base_schema, normalised_schema,
@@ -101,12 +102,14 @@ def normalize(platform: str, entity: str, records: list[RawRecord], normalizer: 
         quarantined.append({"reason": reason, "platform": platform, "entity": entity,
                             "context": rec.context, "payload": payload})
 
+    now = datetime.now(timezone.utc)
     for rec in records:
         try:
             row = normalizer(rec.payload, rec.context)
             k = tuple(row[c] for c in key)
             if any(v is None for v in k):
                 raise ValueError(f"natural key {key} is incomplete: {k}")
+            check_row(row, now)  # a time decades away or a field the size of a file
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             quarantine(rec, f"missing field {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}")
             continue
@@ -173,16 +176,19 @@ EVENT_ENTITIES = frozenset({"posts", "comments"})
 
 def drop_already_landed(lake: Path, platform: str, entity: str, day: date, result: "Normalised",
                         window_days: int) -> tuple["Normalised", dict[str, int]]:
-    """Rows of ``result`` whose natural key is already landed in a slice within ``window_days``
-    of ``day`` (before or after: a re-run of an older day must not take back what a later day
-    caught late) become duplicates. The lake itself is the state: nothing kept apart can drift."""
+    """Rows of ``result`` whose natural key is already landed in an earlier slice within
+    ``window_days`` of ``day`` become duplicates: the earliest export that showed a row owns it.
+    A row a later slice holds (it came late, caught by that day's lookback) stays here: its own
+    day, re-pulled once the platform shows it there, takes it back, and ``release_from_later_slices``
+    then removes it from the later slice, so the lake ends as if it had never been late. The lake
+    itself is the state: nothing kept apart can drift."""
     if entity not in EVENT_ENTITIES or result.table.num_rows == 0 or window_days <= 1:
         return result, {}
     key = NATURAL_KEYS[platform][entity]
     mine = _key_strings(result.table, key)
     seen: dict[str, int] = {}
     drop = pa.array([False] * result.table.num_rows)
-    for offset in range(-(window_days - 1), window_days):
+    for offset in range(-(window_days - 1), 0):
         other = day + timedelta(days=offset)
         path = slice_dir(lake, "raw", platform, entity, other) / "data.parquet"
         if offset == 0 or not path.exists():
@@ -197,6 +203,41 @@ def drop_already_landed(lake: Path, platform: str, entity: str, day: date, resul
     kept = result.table.filter(pc.invert(drop))
     dropped = result.table.num_rows - kept.num_rows
     return Normalised(kept, result.quarantined, result.duplicates + dropped, result.new_fields), seen
+
+
+def release_from_later_slices(lake: Path, platform: str, entity: str, day: date, table: pa.Table,
+                              window_days: int) -> dict[str, int]:
+    """Remove from the slices of the ``window_days - 1`` days after ``day`` the rows that ``day``'s
+    slice (``table``, just landed) now holds, and count them there as duplicates; returns how many
+    left each slice. Called after ``day`` is written: a crash in between leaves a row in both
+    slices, and re-running ``day`` finishes the move."""
+    if entity not in EVENT_ENTITIES or table.num_rows == 0 or window_days <= 1:
+        return {}
+    key = NATURAL_KEYS[platform][entity]
+    mine = _key_strings(table, key)
+    released: dict[str, int] = {}
+    for offset in range(1, window_days):
+        other = day + timedelta(days=offset)
+        data_dir = slice_dir(lake, "raw", platform, entity, other)
+        path, manifest_file = data_dir / "data.parquet", data_dir / "_manifest.json"
+        if not path.exists() or not manifest_file.exists():
+            continue
+        landed = pq.read_table(path)
+        hit = pc.is_in(_key_strings(landed, key), value_set=mine)
+        n = int(pc.sum(hit).as_py() or 0)
+        if not n:
+            continue
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+        kept = landed.filter(pc.invert(hit))
+        _replace_atomically(path, lambda p: pq.write_table(kept, p, compression="zstd"))
+        moved = dict(manifest.get("moved_to_earlier_slices") or {})
+        moved[day.isoformat()] = moved.get(day.isoformat(), 0) + n
+        manifest |= {"landed": manifest["landed"] - n, "duplicates": manifest["duplicates"] + n,
+                     "moved_to_earlier_slices": moved}
+        _replace_atomically(manifest_file,
+                            lambda p: p.write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8"))
+        released[other.isoformat()] = n
+    return released
 
 
 def _key_strings(table: pa.Table, key: tuple[str, ...]) -> pa.Array:

@@ -16,7 +16,7 @@ from typing import Callable
 from ingestion import replay
 from ingestion import settings as cfg
 from ingestion.http import PlatformError, PlatformHttp
-from ingestion.landing import SliceReport, drop_already_landed, land, normalize_batches
+from ingestion.landing import SliceReport, drop_already_landed, land, normalize_batches, release_from_later_slices
 from ingestion.platforms.base import LOOKBACK_DAYS
 from ingestion.replay import Recorder
 from ingestion.schemas import CONNECTED_PLATFORMS, ENTITIES
@@ -158,7 +158,8 @@ def land_platform_day(platform: str, day: date, raw, accounts: list[str], lake: 
     # One moment for the whole platform-day: its slices were pulled and landed together.
     loaded_at = datetime.now(timezone.utc)
     for entity in ENTITIES:
-        # Late rows re-read by the lookback window land once: what a neighbouring slice holds is a duplicate.
+        # Late rows re-read by the lookback window land once: what an earlier slice holds is a
+        # duplicate, and what a later slice caught late comes back to this day once it shows here.
         result, already = drop_already_landed(lake, platform, entity, day, normalised[entity], LOOKBACK_DAYS)
         reports.append(land(lake, platform, entity, day, result.table, result.quarantined, result.duplicates,
                             fetched=len(raw.records[entity]),
@@ -167,6 +168,10 @@ def land_platform_day(platform: str, day: date, raw, accounts: list[str], lake: 
                                    "platform_day_bytes": stats.bytes, "accounts": len(accounts),
                                    "new_fields": result.new_fields, "already_landed": already},
                             loaded_at=loaded_at))
+        released = release_from_later_slices(lake, platform, entity, day, result.table, LOOKBACK_DAYS)
+        if released:
+            log.info("%s/%s/%s: %s row(s) shown late took back from later slices: %s", platform, entity, day,
+                     sum(released.values()), released)
         if result.quarantined:
             log.warning("%s/%s/%s: %d record(s) quarantined, first reason: %s", platform, entity, day,
                         len(result.quarantined), result.quarantined[0]["reason"])

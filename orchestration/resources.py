@@ -47,13 +47,15 @@ else:
 
 
 class LakeResource(ConfigurableResource):
-    """The Parquet lake that ingestion lands into."""
+    """The Parquet lake that ingestion lands into: ``lake_dir`` when set, else KOL_LAKE_DIR as
+    it is when the run reads it (not when the code location was loaded), so that ingestion and
+    dbt, which reads the environment, always agree."""
 
-    lake_dir: str = str(settings.lake_dir())
+    lake_dir: str = ""
 
     @property
     def path(self) -> Path:
-        return Path(self.lake_dir)
+        return Path(self.lake_dir) if self.lake_dir else settings.lake_dir()
 
 
 def build_resources() -> dict:

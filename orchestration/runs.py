@@ -36,6 +36,42 @@ MARTS = tuple(sorted(path.stem for path in (Path(__file__).resolve().parents[1] 
                      .rglob("*.sql")))
 
 
+def _grains() -> dict[str, tuple[str, ...]]:
+    """Each mart's grain as its YAML declares it: the model's unique_combination_of_columns
+    test, or a column's unique test."""
+    import yaml
+
+    out = {}
+    for path in (Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "marts").rglob("*.yml"):
+        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models", []):
+            for test in model.get("data_tests") or []:
+                if isinstance(test, dict) and "unique_combination_of_columns" in test:
+                    spec = test["unique_combination_of_columns"]
+                    out[model["name"]] = tuple((spec.get("arguments") or spec)["combination_of_columns"])
+            for column in model.get("columns") or []:
+                if model["name"] not in out and any(t == "unique" or (isinstance(t, dict) and "unique" in t)
+                                                    for t in column.get("data_tests") or []):
+                    out[model["name"]] = (column["name"],)
+    return out
+
+
+# Every mart's grain: a mart that repeats a key of it has doubled rows.
+MART_KEYS = _grains()
+
+
+def duplicated_keys(con, marts=None) -> dict[str, int]:
+    """Per mart (all of them by default), how many rows repeat a key of its grain (empty when
+    none do)."""
+    out = {}
+    for mart in sorted(MART_KEYS if marts is None else marts):
+        key = MART_KEYS[mart]
+        cols = ", ".join(key)
+        n, distinct = con.execute(f"select count(*), count(distinct ({cols})) from {mart}").fetchone()
+        if n != distinct:
+            out[mart] = n - distinct
+    return out
+
+
 def mart_fingerprints(warehouse: str) -> dict[str, tuple[int, str]]:
     """Row count and an order-independent digest of every value of every mart:
     equal fingerprints mean the same rows with the same values."""

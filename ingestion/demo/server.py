@@ -21,6 +21,12 @@ delay (seconds), throttle_code, drift (new_field+string_count+missing_field).
 ``KOL_DEMO_FAULTS`` and ``KOL_DEMO_FAULT_SEED`` are the flags' defaults; in-process,
 pass ``DemoExportServer(faults=FaultConfig.parse(...))`` and read
 ``server.faults_injected``. Without faults the server answers every request correctly.
+
+What was served, seen from the server (in-process only): ``DemoExportServer(ledger=True)``
+keeps a ``ServedItem`` for every list item (and every single object, e.g. a profile) of each
+answer it delivered whole: HTTP 200, a JSON body that is not an error, written to the socket
+to the last byte. Throttles, outages, hang-ups and cut bodies serve nothing. Read it with
+``server.served``: reliability tests compare it with the lake (nothing served may be lost).
 """
 from __future__ import annotations
 
@@ -31,12 +37,15 @@ import logging
 import os
 import signal
 import threading
+from dataclasses import dataclass
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from ingestion.demo.api_common import Platform, Request, Response
 from ingestion.demo.faults import (
-    ENV_FAULTS, ENV_SEED, FaultConfig, FaultConfigError, FaultInjector, RawResponse, parse_seed,
+    DIALECTS, ENV_FAULTS, ENV_SEED, FaultConfig, FaultConfigError, FaultInjector, RawResponse, _export_day_of,
+    _identity, parse_seed,
 )
 from ingestion.demo.world import PLATFORMS, PRESETS, World, default_world
 from ingestion.settings import platform_settings
@@ -46,6 +55,51 @@ log = logging.getLogger(__name__)
 # One module per platform, ``ingestion/demo/<platform>_api.py``, each with ``handle``.
 MODULES = {p: importlib.import_module(f"ingestion.demo.{p}_api") for p in PLATFORMS}
 HANDLERS = {p: m.handle for p, m in MODULES.items()}
+
+# Top-level keys that make a JSON body an error, whatever its HTTP status (throttles inside a 200).
+_ERROR_KEYS = ("error", "error_code")
+
+
+@dataclass(frozen=True)
+class ServedItem:
+    """One record the demo API delivered: an item of a list page, a nested reply, or a single object."""
+
+    platform: str
+    path: str  # the endpoint, without the platform prefix: "/2/statuses/user_timeline.json"
+    export_date: str | None  # the request's export_date (the platform-day asked for)
+    id: str  # the item's own id (``id``, ``idstr``, ``item_id``, ...: faults._identity)
+    created: datetime | None  # when the item was created (the platform's FAULT_DIALECT.item_time)
+    kind: str  # "item" (of a list), "reply" (nested under an item) or "object" (a single answer)
+
+
+def served_items(platform: str, req: Request, body: object) -> list[ServedItem]:
+    """The records of one whole answer, as the ledger keeps them; none for an error body."""
+    if not isinstance(body, dict) or any(k in body for k in _ERROR_KEYS) or body.get("errcode") not in (None, 0):
+        return []
+    dialect = DIALECTS[platform]
+    day = _export_day_of(req)
+    export = day.isoformat() if day is not None else None
+
+    def one(item: dict, kind: str) -> ServedItem:
+        try:
+            created = dialect.item_time(item)
+        except Exception:  # a drifted item: its time is none of the ledger's business
+            created = None
+        return ServedItem(platform, req.path, export, _identity(item).partition("=")[2], created, kind)
+
+    items = FaultInjector._items(body, dialect)
+    if items is None:
+        return [one(body, "object")]
+    out = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        out.append(one(item, "item"))
+        replies = item.get("replies")
+        for reply in (replies.get("data") or []) if isinstance(replies, dict) else []:
+            if isinstance(reply, dict):
+                out.append(one(reply, "reply"))
+    return out
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -93,19 +147,23 @@ class _Handler(BaseHTTPRequestHandler):
         api = self.server.platforms[platform]
         faults = self.server.faults
         try:
-            if faults is None:
-                self._send(handler(api, req))
-            else:
-                self._send(faults.serve(platform, req, lambda: handler(api, req)))
+            resp = handler(api, req) if faults is None else faults.serve(platform, req, lambda: handler(api, req))
         except Exception:  # a bug in the demo must not look like a network fault: answer 500 and say so
             log.exception("demo %s handler failed on %s %s", platform, method, url.path)
-            self._send(Response(500, {"error": "the demo export API failed on this request (a demo bug)",
-                                      "path": url.path}))
+            resp = Response(500, {"error": "the demo export API failed on this request (a demo bug)",
+                                  "path": url.path})
+        delivered = self._send(resp)
+        ledger = self.server.ledger
+        if ledger is not None and delivered and isinstance(resp, Response) and resp.status == 200:
+            records = served_items(platform, req, resp.body)
+            with self.server.ledger_lock:
+                ledger.extend(records)
 
-    def _send(self, resp: Response | RawResponse) -> None:
+    def _send(self, resp: Response | RawResponse) -> bool:
+        """Write the answer; True when all of it went out."""
         if getattr(resp, "hang_up", False):
             self.close_connection = True  # no status line, no body: the client sees a dropped connection
-            return
+            return False
         payload = resp.encode()
         try:
             self.send_response(resp.status)
@@ -115,9 +173,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(k, v)
             self.end_headers()
             self.wfile.write(payload)
+            self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up (e.g. timed out on a slow answer): nothing left to tell it.
             self.close_connection = True
+            return False
+        return True
 
     def log_message(self, fmt: str, *args: object) -> None:
         # Request lines carry access_token query parameters: never log them.
@@ -129,13 +190,15 @@ class _Server(ThreadingHTTPServer):
     platforms: dict[str, Platform]
     requests_served: int = 0
     faults: FaultInjector | None = None
+    ledger: list[ServedItem] | None = None  # what was delivered whole (DemoExportServer(ledger=True))
+    ledger_lock: threading.Lock
 
 
 class DemoExportServer:
     """Runs the demo API in a background thread; use as a context manager."""
 
     def __init__(self, world: World | None = None, host: str = "127.0.0.1", port: int = 0,
-                 tokens: dict[str, str] | None = None, faults: FaultConfig | None = None):
+                 tokens: dict[str, str] | None = None, faults: FaultConfig | None = None, ledger: bool = False):
         world = world or default_world()
         tokens = tokens or {p: platform_settings(p).token for p in HANDLERS}
         if faults is not None and not set(faults.platforms) <= set(HANDLERS):
@@ -144,6 +207,8 @@ class DemoExportServer:
         self._httpd = _Server((host, port), _Handler)
         self._httpd.platforms = {p: Platform(world=world, token=tokens[p]) for p in HANDLERS}
         self._httpd.faults = FaultInjector(faults) if faults is not None and faults.platforms else None
+        self._httpd.ledger = [] if ledger else None
+        self._httpd.ledger_lock = threading.Lock()
         # A short poll interval makes stop() quick; serving itself does not poll.
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="demo-export-api", daemon=True)
@@ -161,6 +226,14 @@ class DemoExportServer:
     def faults_injected(self) -> dict[str, dict[str, int]]:
         """Faults applied so far, ``{platform: {mode: count}}``; empty without faults."""
         return self._httpd.faults.injected if self._httpd.faults is not None else {}
+
+    @property
+    def served(self) -> list[ServedItem]:
+        """Every record delivered whole so far (needs ``ledger=True``), in the order served."""
+        if self._httpd.ledger is None:
+            raise RuntimeError("this server keeps no ledger: start it with DemoExportServer(ledger=True)")
+        with self._httpd.ledger_lock:
+            return list(self._httpd.ledger)
 
     def base_url(self, platform: str) -> str:
         return f"{self.url}/{platform}"

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable
 
+from ingestion.plausibility import is_plausible_time
 from ingestion.quirks import parse_count
 from ingestion.schemas import ENTITIES
 from ingestion.spool import RecordSpool
@@ -65,13 +66,15 @@ MAX_PAGES = 1_000  # a cursor that never ends is a platform bug, not a reason to
 
 
 def time_or_none(parse: Callable[[str], datetime], item: dict, field: str) -> datetime | None:
-    """The item's time, or None when it is missing or unparsable. Connectors only use
-    times to decide paging and which day an item belongs to; an item without a usable
-    time is still passed on, so that normalisation quarantines it with the reason."""
+    """The item's time, or None when it is missing, unparsable or impossible (before 2000,
+    days ahead of the clock). Connectors only use times to decide paging and which day an
+    item belongs to; an item without a usable time is still passed on, so that normalisation
+    quarantines it with the reason instead of a day filter skipping it unseen."""
     try:
-        return parse(item[field])
+        t = parse(item[field])
     except (KeyError, TypeError, ValueError):
         return None
+    return t if is_plausible_time(t) else None
 
 
 def count_or_none(value: object, what: str) -> int | None:
