@@ -141,7 +141,7 @@ def test_late_rows_are_caught_by_the_next_days_lookback_and_land_once(tmp_path, 
 
 def test_throttles_inside_http_200_bodies_are_waited_out_and_the_day_lands_whole(tmp_path):
     clean, _ = _pull("weibo", "", tmp_path / "clean")
-    hostile, injected = _pull("weibo", "weibo:throttle_in_200=0.3", tmp_path / "throttled", retries=8)
+    hostile, injected = _pull("weibo", "weibo:throttle_in_200=0.3", tmp_path / "throttled", retries=12)
     assert injected["weibo"]["throttle_in_200"] > 0
     for entity in ENTITIES:
         assert _rows(tmp_path / "throttled", "weibo", entity) == _rows(tmp_path / "clean", "weibo", entity)
