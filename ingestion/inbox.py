@@ -13,7 +13,9 @@ Two kinds of file are accepted (``docs/unified-format.md`` is the user's guide):
   one ``posts`` row and one ``post_metrics`` row (the snapshot of the export's day) per
   export row, each platform's quirks parsed on the way.
 
-A file is read whole and hashed first. A file that cannot be read at all (an unsafe
+A file is hashed and read first (a unified-format Parquet file in record batches, validated
+column by column in ``ingestion/inbox_bulk.py`` with the same outcome as the row by row path
+here; ``KOL_INBOX_BULK=0`` forces the row path). A file that cannot be read at all (an unsafe
 name, not UTF-8, not CSV or Parquet, empty, an unknown header, a required column
 missing) is moved to ``<inbox>/rejected/`` beside a ``<name>.error.txt`` that says what
 is wrong and how to fix it. Otherwise every row is validated against the contract; a row
@@ -47,7 +49,7 @@ import re
 import stat
 import sys
 import unicodedata
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -202,6 +204,7 @@ class Sheet:
     columns: list[str]
     read: Callable[[], Iterator[Record]]
     blank_rows: int = 0  # rows of empty cells, counted by the last full pass
+    parquet: pq.ParquetFile | None = None  # a Parquet file's reader
 
     def records(self) -> Iterator[Record]:
         return self.read()
@@ -300,11 +303,16 @@ def _header(fields: list[str]) -> list[str]:
     return columns
 
 
-def read_parquet(data: bytes) -> Sheet:
-    fix = ("write it again with a Parquet writer (pyarrow, pandas.to_parquet, DuckDB COPY ... TO 'x.parquet'), "
-           "or drop a CSV")
+PARQUET_FIX = ("write it again with a Parquet writer (pyarrow, pandas.to_parquet, DuckDB COPY ... TO 'x.parquet'), "
+               "or drop a CSV")
+
+
+def read_parquet(data: bytes | io.BufferedIOBase) -> Sheet:
+    """A Parquet file (its bytes, or the open file: a big file is never read whole) as a Sheet;
+    ``Sheet.parquet`` keeps the reader for the column-wise fast path (``ingestion/inbox_bulk.py``)."""
+    fix = PARQUET_FIX
     try:
-        parquet = pq.ParquetFile(io.BytesIO(data))
+        parquet = pq.ParquetFile(io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data)
         names = parquet.schema_arrow.names
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise Rejected(f"not a readable Parquet file: {exc}", fix) from None
@@ -322,7 +330,9 @@ def read_parquet(data: bytes) -> Sheet:
         except (pa.ArrowException, OSError, ValueError) as exc:
             raise Rejected(f"not a readable Parquet file: {exc} (after row {row})", fix) from None
 
-    return Sheet(columns, records)
+    sheet = Sheet(columns, records)
+    sheet.parquet = parquet
+    return sheet
 
 
 # --------------------------------------------------------------------------- platform exports
@@ -1164,6 +1174,7 @@ def _process(inbox: Path, lake: Path, path: Path, now: datetime) -> FileReport:
     name = path.name
     report = FileReport(file=name, status="rejected")
     sha = ""
+    files = ExitStack()
     try:
         check_name(name)
         st = os.lstat(path)
@@ -1175,14 +1186,29 @@ def _process(inbox: Path, lake: Path, path: Path, now: datetime) -> FileReport:
         if suffix not in SUFFIXES:
             raise Rejected(f"{suffix or 'no extension'}: not a .csv or .parquet file",
                            "export CSV (UTF-8) or Parquet, with that extension")
-        with open(path, "rb", opener=lambda p, flags: os.open(p, flags | os.O_NOFOLLOW)) as fh:
+        fh = files.enter_context(open(path, "rb", opener=lambda p, flags: os.open(p, flags | os.O_NOFOLLOW)))
+        if SUFFIXES[suffix] == "parquet":
+            # Hashed in chunks and read from the open file: a bulk export is never held whole.
+            digest = hashlib.sha256()
+            while chunk := fh.read(8 * 2**20):
+                digest.update(chunk)
+            fh.seek(0)
+            data = fh
+        else:
             data = fh.read()
-        sha = report.sha256 = hashlib.sha256(data).hexdigest()
+            digest = hashlib.sha256(data)
+        sha = report.sha256 = digest.hexdigest()
         with csv_field_limit():
             sheet = read_csv(data) if SUFFIXES[suffix] == "csv" else read_parquet(data)
             source = recognise(name, sheet)
             report.kind = source.kind
-            keep = kol_ids(source, sheet)  # a full first pass: broken quoting is found before anything else
+            from ingestion import inbox_bulk  # the column-wise path of unified Parquet files
+
+            bulk = sheet.parquet is not None and inbox_bulk.applies(source, suffix)
+            if bulk:
+                keep = inbox_bulk.kol_ids(sheet.parquet, source, PARQUET_FIX)
+            else:
+                keep = kol_ids(source, sheet)  # a full first pass: broken quoting is found before anything else
             earlier = _already_landed(lake, sha, f"{safe_stem(name)}-{sha[:12]}")
             if earlier:
                 report.status = "duplicate"
@@ -1190,17 +1216,24 @@ def _process(inbox: Path, lake: Path, path: Path, now: datetime) -> FileReport:
                     report.entities[entity] = Counts(fetched=counts.get("fetched", 0),
                                                      duplicates=counts.get("fetched", 0))
                 report.problems.append(f"the same content was landed from {_shown(earlier[0])}: nothing landed again")
+            elif bulk:
+                inbox_bulk.land(sheet.parquet, lake, name, sha, source, keep, now, report, PARQUET_FIX)
+                report.status = "landed"
             else:
                 plans = plan_file(source, sheet, name, sha, keep, now, report)
                 _land_file(lake, name, sha, source, plans, now, keep, report)
                 report.status = "landed"
+        files.close()
         target = _free(inbox / "processed" / now.date().isoformat(), name)
         os.rename(path, target)
         report.moved_to = str(target)
     except Rejected as problem:
+        files.close()
         report.status, report.kind, report.entities, report.problems = "rejected", report.kind, {}, []
         report.error = f"{problem.problem}; fix: {problem.fix}"
         _reject(inbox, path, name, sha, problem, report)
+    finally:
+        files.close()
     return report
 
 

@@ -4,6 +4,12 @@
     the incremental marts do the same lookup (kol_creator_reply_ctes) on int_comment_events
     bounded to their window (a join inside a view stops the warehouse from pruning the
     lake's partitions).
+
+    The lookup is kol_creator_reply_ctes' (a reply counts when it answers that comment on the
+    same account), written out so that each relation is read once (a CTE read twice is
+    materialised whole, every column of every landed day) and keyed by the follower comment's
+    partition_date too: a filter on partition_date (the key tests' window) then reaches the
+    follower side of the lookup; the creator replies are still looked for on every landed day.
 -#}
 with
 
@@ -13,7 +19,38 @@ comment_events as (
 
 ),
 
-{{ kol_creator_reply_ctes('comment_events') }},
+follower_comments as (
+
+    select comment_key, account_key, partition_date
+    from {{ ref('int_comment_events') }}
+    where is_follower_comment
+
+),
+
+creator_replies as (
+
+    select parent_comment_key, account_key, commented_at
+    from {{ ref('int_comment_events') }}
+    where is_creator_reply
+
+),
+
+first_creator_replies as (
+
+    select
+        follower_comments.comment_key,
+        follower_comments.partition_date,
+        min(creator_replies.commented_at) as first_creator_reply_at,
+        count(*) as creator_reply_count
+
+    from follower_comments
+    inner join creator_replies
+        on creator_replies.parent_comment_key = follower_comments.comment_key
+        and creator_replies.account_key = follower_comments.account_key
+
+    group by follower_comments.comment_key, follower_comments.partition_date
+
+),
 
 final as (
 
@@ -34,6 +71,7 @@ final as (
     from comment_events
     left join first_creator_replies
         on first_creator_replies.comment_key = comment_events.comment_key
+        and first_creator_replies.partition_date = comment_events.partition_date
 
 )
 
