@@ -36,8 +36,10 @@ PLATFORMS = tuple(TOKENS)  # all nine
 SPARK_SCHEMA = "kol"
 REL_TOL = ABS_TOL = 1e-9
 SHOWN = 5  # differing rows shown per mart
-# Marts whose rows have no unique_key config: the grain their YAML tests declare unique.
-KEYS = {"dim_kol": ["account_key"], "dim_kol_history": ["account_key", "valid_from"]}
+# The grain the marts' YAML tests declare unique, where it is not the unique_key config: the
+# dimensions have none, and fct_platform_benchmarks rebuilds whole days (unique_key date_day).
+KEYS = {"dim_kol": ["account_key"], "dim_kol_history": ["account_key", "valid_from"],
+        "fct_platform_benchmarks": ["date_day", "benchmark_level", "platform", "region", "tier", "niche"]}
 
 
 def _why_no_spark() -> str | None:
@@ -120,7 +122,7 @@ def built(tmp_path_factory):
           f"dbt build (seeds and models) of the tiny warehouse: DuckDB {seconds['duckdb']:.1f}s, "
           f"Spark {seconds['spark']:.1f}s")
     manifest = json.loads((data / "target-dev" / "manifest.json").read_text())
-    marts = {node["name"]: node["config"].get("unique_key") or KEYS.get(node["name"])
+    marts = {node["name"]: KEYS.get(node["name"]) or node["config"].get("unique_key")
              for node in manifest["nodes"].values()
              if node["resource_type"] == "model" and node["original_file_path"].startswith("models/marts/")}
     return data, marts, seconds
@@ -154,6 +156,18 @@ def _rows(con, sql: str) -> tuple[list[str], list[tuple]]:
     return [d[0] for d in cursor.description], cursor.fetchall()
 
 
+def _type_family(sql_type: str) -> str:
+    """Integer widths and the two timestamp spellings aside, a column's type must be the same."""
+    t = sql_type.upper()
+    if t.startswith("TIMESTAMP"):
+        return "timestamp"
+    if t in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"):
+        return "integer"
+    if t in ("FLOAT", "DOUBLE", "REAL"):
+        return "float"
+    return t
+
+
 def compare_mart(con, spark_dir: Path, mart: str, key: list[str] | str) -> str | None:
     """None when ``mart`` holds the same rows in the DuckDB warehouse (attached as `duck`) and in
     Spark's Parquet files under ``spark_dir``; else what differs."""
@@ -166,6 +180,14 @@ def compare_mart(con, spark_dir: Path, mart: str, key: list[str] | str) -> str |
     if sorted(duck_columns) != sorted(spark_columns):
         return (f"{mart}: columns differ; only DuckDB: {sorted(set(duck_columns) - set(spark_columns))}, "
                 f"only Spark: {sorted(set(spark_columns) - set(duck_columns))}")
+    types = {}
+    for side, sql in (("duckdb", f'describe duck.main."{mart}"'),
+                      ("spark", f"describe select * from read_parquet('{files}/**/*.parquet', hive_partitioning = true)")):
+        for name, sql_type, *_ in con.execute(sql).fetchall():
+            types.setdefault(name, {})[side] = _type_family(sql_type)
+    mistyped = {c: t for c, t in types.items() if t.get("duckdb") != t.get("spark")}
+    if mistyped:
+        return f"{mart}: column types differ (DuckDB, Spark): {mistyped}"
     # Spark puts partition columns last: compare by name, in DuckDB's order
     order = [spark_columns.index(c) for c in duck_columns]
     spark_rows = [tuple(row[i] for i in order) for row in spark_rows]
