@@ -8,7 +8,8 @@
 Both read the same lake (KOL_LAKE_DIR) and build the same marts (tests/test_spark.py). What reads
 the DuckDB file itself works with duckdb only, and is skipped with a log line on spark: the
 published read-only copy for analysts (orchestration/publish.py, warehouse_copy.py, kolctl and the
-HTML report read it) and the row counts and previews attached to the marts' materialisations.
+HTML report read it), the row counts and previews attached to the marts' materialisations, and
+the summary `make demo` prints.
 The raw-slice asset checks read the lake and work on both. dbt's data tests run on both; its unit
 tests, whose fixtures are DuckDB SQL, run on duckdb only. docs/scaling.md says more.
 """

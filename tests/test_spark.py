@@ -6,7 +6,9 @@ engines: same columns, same row count, same keys, same values (floats within 1e-
 absolute, timestamps compared in UTC). The Spark marts are read from the Parquet files Spark
 wrote, by DuckDB's Parquet reader, not through Spark, so that the comparison does not trust the
 engine it checks. Both builds are `dbt build` of the seeds and models (data and unit tests run
-on DuckDB in the rest of the suite); their durations are printed.
+on DuckDB in the rest of the suite); Spark then runs the orchestrator's nightly step (the daily
+marts' last two days again, insert_overwrite of their partitions) before the comparison. The
+durations are printed (-s).
 
 Skips, saying why, without Java or without pyspark / dbt-spark (`make setup` installs them,
 `make system-deps` installs Debian's openjdk-17-jre-headless)."""
