@@ -11,7 +11,7 @@ published read-only copy for analysts (orchestration/publish.py, warehouse_copy.
 HTML report read it), the row counts and previews attached to the marts' materialisations, and
 the summary `make demo` prints.
 The raw-slice asset checks read the lake and work on both. dbt's data tests run on both; its unit
-tests, whose fixtures are DuckDB SQL, run on duckdb only. docs/scaling.md says more.
+tests, whose fixtures are DuckDB SQL, are enabled on duckdb only (dbt_project.yml). docs/scaling.md says more.
 """
 from __future__ import annotations
 

@@ -23,7 +23,6 @@ from dagster import AssetExecutionContext, AssetSpec, BackfillPolicy
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from ingestion import settings
-from orchestration import engine
 from orchestration.assets.ingestion import LANDED_DAY
 from orchestration.checks import with_mart_freshness
 from orchestration.dbt_vars import window_vars
@@ -93,9 +92,6 @@ def _dbt_build(dbt: DbtCliResource, context: AssetExecutionContext, extra_args: 
     dbt_vars = window_vars(window.start, window.end, revisit_days=revisit_days)
     context.log.info(f"dbt window {dbt_vars['min_date']} .. {dbt_vars['max_date']}")
     target = dbt_target_path()
-    if not engine.is_duckdb():
-        # the unit tests' fixtures are DuckDB SQL (timestamptz literals, :: casts): duckdb only
-        extra_args = [*extra_args, "--exclude-resource-type", "unit_test"]
     events = dbt.cli(["build", "--vars", json.dumps(dbt_vars), *extra_args], context=context,
                      target_path=target).stream()
     yield from enrich_and_publish(context, events, dbt_vars, publish=publish)
