@@ -10,8 +10,10 @@ the DuckDB file itself works with duckdb only, and is skipped with a log line on
 published read-only copy for analysts (orchestration/publish.py, warehouse_copy.py, kolctl and the
 HTML report read it), the row counts and previews attached to the marts' materialisations, and
 the summary `make demo` prints.
-The raw-slice asset checks read the lake and work on both. dbt's data tests run on both; its unit
-tests, whose fixtures are DuckDB SQL, are enabled on duckdb only (dbt_project.yml). docs/scaling.md says more.
+The raw-slice asset checks read the lake and work on both. dbt's data tests are portable SQL and
+run on both, but the test suite checks only the models' build on spark (tests/test_spark.py); its
+unit tests, whose fixtures are DuckDB SQL, are enabled on duckdb only (dbt_project.yml).
+docs/scaling.md says more.
 """
 from __future__ import annotations
 
