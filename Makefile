@@ -15,10 +15,10 @@ START ?= $(shell date -u -d '14 days ago' +%F)
 END ?= $(shell date -u -d 'yesterday' +%F)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps demo dev test test-all docs docs-refresh demo-api demo-exports dbt-build dbt-parse clean inbox bench bench-ingestion
+.PHONY: help setup system-deps demo dev test test-all docs docs-refresh demo-api demo-exports dbt-build dbt-parse clean inbox bench bench-ingestion bench-history bench-warehouse bench-dagster bench-viral
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "kol-warehouse needs Python 3.11; set PYTHON=/path/to/python3.11")'
@@ -96,10 +96,23 @@ $(BENCH_VENV)/.installed: bench/requirements.txt constraints.txt
 	$(BENCH_VENV)/bin/pip check --disable-pip-version-check
 	@touch $@
 
-bench: bench-ingestion ## Run every benchmark (bench/results/, tables in docs/benchmarks.md)
+bench: bench-ingestion bench-history bench-warehouse bench-dagster bench-viral ## Run every benchmark (bench/results/, tables in docs/benchmarks.md)
+	$(BIN)/python -m bench.summary
 
 bench-ingestion: setup $(BENCH_VENV)/.installed ## One medium day: normalise+land vs DuckDB, pull vs dlt, memory (BENCH_ARGS)
 	$(BIN)/python -m bench.ingestion --dlt-python $(BENCH_VENV)/bin/python $(BENCH_ARGS)
+
+bench-history: setup ## A year of `large` for the warehouse benchmarks (bench/.cache; built once, then reused)
+	$(BIN)/python -m bench.history
+
+bench-warehouse: bench-history ## Nightly dbt cost with 30/90/365 days of history, full rebuild vs DuckDB, backfill
+	$(BIN)/python -m bench.warehouse
+
+bench-dagster: bench-history ## The nightly job through Dagster vs the same steps directly, per stage
+	$(BIN)/python -m bench.dagster_e2e
+
+bench-viral: bench-history ## A viral day: 10 million comments dropped in the inbox, then the nightly run
+	$(BIN)/python -m bench.viral
 
 clean: ## Remove the lake, the warehouse and Dagster's run history (keeps .venv)
 	rm -rf data $(DAGSTER_HOME) dbt_project/target dbt_project/logs

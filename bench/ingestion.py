@@ -54,6 +54,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/ingestion.py` as well as `python -m bench.ingestion`
     sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results" / "ingestion.json"
 DOCS = ROOT / "docs" / "benchmarks.md"
 DLT_SCRIPT = ROOT / "bench" / "dlt_rest_api.py"
@@ -72,17 +74,8 @@ ITEM_ENTITIES = ("profiles", "post_metrics", "comments", "audience")
 
 
 def _rss_mib() -> float:
-    """This process's peak resident set, MiB: ``VmHWM``, the high-water mark of its own address space.
-    Not ``ru_maxrss``: Linux carries that across fork and exec, so a child started by a big parent
-    (the benchmark holds the demo world) would report the parent's peak as its own."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident set, MiB (``VmHWM``; see bench/common.py)."""
+    return common.peak_rss_mib()
 
 
 def _cpu_s() -> float:
@@ -350,21 +343,7 @@ def _versions() -> dict:
 
 
 def _machine() -> dict:
-    mem = None
-    try:
-        with open("/proc/meminfo") as fh:
-            mem = int(next(line for line in fh if line.startswith("MemTotal")).split()[1]) / 2**20
-    except (OSError, StopIteration):
-        pass
-    cpu = None
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), None)
-    except OSError:
-        pass
-    return {"cores": os.cpu_count(), "memory_gib": round(mem, 1) if mem else None, "cpu": cpu,
-            "load_average_before": [round(x, 2) for x in os.getloadavg()],
-            "python": pyplatform.python_version(), "os": pyplatform.platform()}
+    return common.machine()
 
 
 def _warmable(world):

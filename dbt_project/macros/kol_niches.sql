@@ -15,6 +15,17 @@
     regexp_matches({{ text_expr }}, {{ pattern_expr }})
 {%- endmacro %}
 
+{# Does `text_expr` contain the literal `needle_expr` (both SQL expressions)? #}
+{% macro kol_contains(text_expr, needle_expr) -%}
+    {{ return(adapter.dispatch('kol_contains')(text_expr, needle_expr)) }}
+{%- endmacro %}
+{% macro default__kol_contains(text_expr, needle_expr) -%}
+    position({{ needle_expr }} in {{ text_expr }}) > 0
+{%- endmacro %}
+{% macro duckdb__kol_contains(text_expr, needle_expr) -%}
+    contains({{ text_expr }}, {{ needle_expr }})
+{%- endmacro %}
+
 {#
     SQL pattern expression for a keyword column: as a hashtag, '#kw' ended by anything but a
     Latin letter or digit (Weibo's closing '#', a space, the end); as a word, the same with

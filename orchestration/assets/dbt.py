@@ -14,6 +14,7 @@ step ends by publishing a read-only copy (``orchestration/publish.py``).
 """
 
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -25,17 +26,25 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from ingestion import settings
 from orchestration.assets.ingestion import LANDED_DAY
 from orchestration.checks import with_mart_freshness
-from orchestration.dbt_vars import window_vars
+from orchestration.dbt_vars import window_chunks, window_vars
 from orchestration.partitions import daily_partitions
 from orchestration.pools import WAREHOUSE_POOL
 from orchestration.publish import enrich_and_publish
 from orchestration.resources import dbt_project
 
-INCREMENTAL = "config.materialized:incremental"
-# Named positively rather than as "everything but incremental": dbt applies its
+# Every model under models/marts/daily is an incremental mart (tests/test_bench_helpers.py checks
+# it). fqn rather than path selectors: dagster-dbt resolves path: from its working directory.
+INCREMENTAL = "fqn:kol_warehouse.marts.daily"
+# Named positively rather than as "everything but the daily marts": dbt applies its
 # "buildable" test selection to --select only, and an --exclude would leave in the
-# tests that join these models to the not-yet-built incremental marts.
-REBUILT_WHOLE = "resource_type:seed config.materialized:view config.materialized:table"
+# tests that join these models to the not-yet-built incremental marts. Staging and
+# intermediate models are views, except int_post_niches, incremental since classifying
+# posts is costly (it is rebuilt for the run's window here, as dim_kol reads it).
+REBUILT_WHOLE = "resource_type:seed fqn:kol_warehouse.staging fqn:kol_warehouse.intermediate config.materialized:table"
+# Unit tests check the models' logic on fixed rows, not the night's data: CI runs all of them
+# (tests/test_dbt_build.py). Each costs a dbt node on a live warehouse, and in a nightly run
+# they were about a third of dbt's time (bench/warehouse.py), so runs leave them out.
+RUN_EXCLUDES = ["--exclude-resource-type", "unit_test"]
 
 
 class KolDbtTranslator(DagsterDbtTranslator):
@@ -83,17 +92,32 @@ def kol_dbt_daily_marts(context: AssetExecutionContext, dbt: DbtCliResource):
     # therefore also settles day N-1, which was provisional until N landed.
     # This is the run's last dbt step: analysts get its result as the published copy here,
     # once per run, while the run still holds the warehouse pool (orchestration/publish.py).
-    yield from _dbt_build(dbt, context, [], revisit_days=1, publish=True)
+    # A long backfill goes a month at a time (KOL_DBT_MAX_WINDOW_DAYS): the trailing measures
+    # would otherwise hold every row of the range many times over (orchestration/dbt_vars.py).
+    yield from _dbt_build(dbt, context, [], revisit_days=1, publish=True, chunk_days=max_window_days())
+
+
+def max_window_days() -> int:
+    days = int(os.environ.get("KOL_DBT_MAX_WINDOW_DAYS", "31"))
+    if days < 1:
+        raise ValueError(f"KOL_DBT_MAX_WINDOW_DAYS must be at least 1, got {days}")
+    return days
 
 
 def _dbt_build(dbt: DbtCliResource, context: AssetExecutionContext, extra_args: list[str], revisit_days: int = 0,
-               publish: bool = False):
+               publish: bool = False, chunk_days: int | None = None):
     window = context.partition_time_window
     dbt_vars = window_vars(window.start, window.end, revisit_days=revisit_days)
-    context.log.info(f"dbt window {dbt_vars['min_date']} .. {dbt_vars['max_date']}")
-    target = dbt_target_path()
-    events = dbt.cli(["build", "--vars", json.dumps(dbt_vars), *extra_args], context=context,
-                     target_path=target).stream()
+    chunks = window_chunks(dbt_vars, chunk_days) if chunk_days else [dbt_vars]
+    context.log.info(f"dbt window {dbt_vars['min_date']} .. {dbt_vars['max_date']}"
+                     + (f" in {len(chunks)} invocations of at most {chunk_days} days" if len(chunks) > 1 else ""))
+    # Every chunk builds the same models: the earlier ones run to completion (a failure stops
+    # the step), the last one's events are the step's materialisations, once per asset.
+    for chunk in chunks[:-1]:
+        dbt.cli(["build", "--vars", json.dumps(chunk), *RUN_EXCLUDES, *extra_args], context=context,
+                target_path=dbt_target_path()).wait()
+    events = dbt.cli(["build", "--vars", json.dumps(chunks[-1]), *RUN_EXCLUDES, *extra_args], context=context,
+                     target_path=dbt_target_path()).stream()
     yield from enrich_and_publish(context, events, dbt_vars, publish=publish)
 
 
