@@ -23,7 +23,7 @@ help: ## List the targets
 $(BIN)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "kol-warehouse needs Python 3.11; set PYTHON=/path/to/python3.11")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
 	@touch $@
 
 $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
@@ -45,13 +45,15 @@ test-all: setup system-deps ## Run every test, the long crash and fault loops in
 	$(BIN)/pytest -m ''
 
 # Debian packages that tests drive for real: Chromium for the UI test (Playwright uses it through
-# executable_path: no browser is ever downloaded) and PostgreSQL for the production instance test.
-# Installed only when missing, and only where apt-get may run (root, or sudo without a password);
-# elsewhere those tests skip and say why.
+# executable_path: no browser is ever downloaded), PostgreSQL for the production instance test and
+# a Java 17 runtime for the Spark test (pyspark's wheel brings Spark itself: no JDK or Spark
+# distribution is ever downloaded). Installed only when missing, and only where apt-get may run
+# (root, or sudo without a password); elsewhere those tests skip and say why.
 SYSTEM_PACKAGES_MISSING = $(strip $(if $(wildcard /usr/bin/chromium),,chromium) \
-	$(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql))
+	$(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql) \
+	$(if $(shell command -v java),,openjdk-17-jre-headless))
 
-system-deps: ## Install the Debian packages the browser and PostgreSQL tests need (chromium, postgresql) when missing
+system-deps: ## Install the Debian packages the browser, PostgreSQL and Spark tests need (chromium, postgresql, openjdk-17-jre-headless) when missing
 ifneq ($(SYSTEM_PACKAGES_MISSING),)
 	@if [ "$$(id -u)" = 0 ]; then sudo=; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; else \
 	  echo "missing Debian packages: $(SYSTEM_PACKAGES_MISSING) (need root to install; their tests will skip)"; exit 0; fi; \

@@ -22,6 +22,7 @@ import duckdb
 from dagster import DagsterInstance
 
 from ingestion import settings
+from orchestration import engine
 from orchestration.demo_api import demo_api_process
 from orchestration.runs import mart_fingerprints, run_window
 
@@ -94,6 +95,12 @@ def main() -> None:
                 print("\n".join(["the demo failed; the end of its log:", *tail]), file=console)
                 raise
 
+    if not engine.is_duckdb():  # the summary below reads the DuckDB file
+        print(f"\ndone in {time.monotonic() - started:.0f} s")
+        print(f"marts:     Parquet tables under {engine.spark_warehouse_dir(settings.data_dir())} "
+              f"(KOL_DBT_TARGET={engine.warehouse_engine()})")
+        print(f"lake:      {settings.lake_dir()}")
+        return
     warehouse = settings.warehouse_path()
     fingerprints = mart_fingerprints(str(warehouse))
     with duckdb.connect(str(warehouse), read_only=True) as con:

@@ -21,6 +21,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from dagster import AssetExecutionContext, AssetKey, AssetMaterialization, Failure, MetadataValue, Output
 
 from ingestion import settings
+from orchestration import engine
 from orchestration import warehouse_copy
 from orchestration.runs import MARTS
 
@@ -46,7 +47,13 @@ def enrich_and_publish(context: AssetExecutionContext, events: Iterable[Any], wi
 
     warehouse = settings.warehouse_path()
     published, publish_error = None, None
-    if publish:
+    duckdb_warehouse = engine.is_duckdb()
+    if publish and not duckdb_warehouse:
+        # The published copy is a DuckDB file (and its marts' Parquet): on Spark the marts are
+        # Parquet tables already, in KOL_SPARK_WAREHOUSE_DIR, and analysts read them there.
+        context.log.info(f"KOL_DBT_TARGET={engine.warehouse_engine()}: no DuckDB copy to publish; the marts are "
+                         f"Parquet tables under {engine.spark_warehouse_dir(settings.data_dir())}")
+    if publish and duckdb_warehouse:
         try:
             published = warehouse_copy.publish(warehouse, MARTS, note={
                 "run_id": context.run.run_id, "job": context.run.job_name,
@@ -67,8 +74,9 @@ def enrich_and_publish(context: AssetExecutionContext, events: Iterable[Any], wi
             context.log.warning(f"no HTML report this run: {exc!r}")
 
     keys = {_asset_key(context, e): e for e in collected if isinstance(e, (Output, AssetMaterialization))}
-    try:
-        extra = materialization_metadata(warehouse, [k.path[-1] for k in keys], window, published)
+    try:  # row counts and previews are read from the DuckDB file: duckdb only
+        extra = materialization_metadata(warehouse, [k.path[-1] for k in keys], window, published) \
+            if duckdb_warehouse else {}
     except Exception as exc:  # a preview is not worth losing the materialisations over
         context.log.warning(f"no row counts or preview for this step: {exc!r}")
         extra = {}

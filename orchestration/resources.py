@@ -9,6 +9,7 @@ from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource, DbtProject
 
 from ingestion import settings
+from orchestration import engine
 
 DBT_PROJECT_DIR = settings.REPO_ROOT / "dbt_project"
 
@@ -23,6 +24,8 @@ def export_paths_to_env() -> None:
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     os.environ.setdefault("KOL_LAKE_DIR", str(settings.lake_dir()))
     os.environ.setdefault("KOL_WAREHOUSE_PATH", str(settings.warehouse_path()))
+    # The spark target's marts and metastore, beside the DuckDB file (orchestration/engine.py).
+    os.environ.setdefault("KOL_SPARK_WAREHOUSE_DIR", str(engine.spark_warehouse_dir(settings.data_dir())))
     settings.warehouse_path().parent.mkdir(parents=True, exist_ok=True)
 
 
@@ -59,4 +62,5 @@ class LakeResource(ConfigurableResource):
 
 
 def build_resources() -> dict:
-    return {"lake": LakeResource(), "dbt": DbtCliResource(project_dir=dbt_project)}
+    # KOL_DBT_TARGET picks the engine, duckdb (target dev, the default) or spark.
+    return {"lake": LakeResource(), "dbt": DbtCliResource(project_dir=dbt_project, target=engine.dbt_target())}

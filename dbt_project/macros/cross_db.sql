@@ -172,3 +172,15 @@
 {% macro duckdb__kol_strip_mentions(expr) -%}
     regexp_replace({{ expr }}, '@[\p{L}\p{N}_.\-]+', '', 'g')
 {%- endmacro %}
+
+{# The type of an instant (a timestamp with time zone, UTC in this warehouse). #}
+{% macro kol_type_timestamp_tz() -%}
+    {{ return(adapter.dispatch('kol_type_timestamp_tz', 'kol_warehouse')()) }}
+{%- endmacro %}
+{% macro default__kol_type_timestamp_tz() -%}
+    timestamp with time zone
+{%- endmacro %}
+{# Spark's TIMESTAMP is an instant (TIMESTAMP_LTZ), shown in spark.sql.session.timeZone (UTC). #}
+{% macro spark__kol_type_timestamp_tz() -%}
+    timestamp
+{%- endmacro %}

@@ -56,7 +56,18 @@
     lake says (a row that no longer comes out of the model does not linger).
 #}
 {% macro kol_delete_window(date_column) -%}
+    {{ return(adapter.dispatch('kol_delete_window', 'kol_warehouse')(date_column)) }}
+{%- endmacro %}
+{% macro default__kol_delete_window(date_column) -%}
     {%- if is_incremental() -%}
         delete from {{ this }} where {{ kol_in_window(date_column) }}
     {%- endif -%}
+{%- endmacro %}
+{#
+    Spark: nothing to delete first. The marts are Parquet tables partitioned by date_day and
+    written by insert_overwrite with dynamic partition overwrite, which replaces every day the
+    run writes whole. A day of the window for which the model gives no row at all keeps its
+    old rows there (Parquet tables have no DELETE); a full refresh rebuilds everything.
+#}
+{% macro spark__kol_delete_window(date_column) -%}
 {%- endmacro %}

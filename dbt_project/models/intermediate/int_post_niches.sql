@@ -1,5 +1,8 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert',
-          unique_key=['post_key', 'partition_date'], pre_hook="{{ kol_delete_window('partition_date') }}") }}
+{{ config(materialized='incremental',
+          unique_key=['post_key', 'partition_date'], pre_hook="{{ kol_delete_window('partition_date') }}",
+          incremental_strategy=('insert_overwrite' if target.type == 'spark' else 'delete+insert'),
+          partition_by=(['partition_date'] if target.type == 'spark' else none),
+          file_format=('parquet' if target.type == 'spark' else none)) }}
 
 {#-
     The niche of each landed post row (int_posts grain: a post landed on several days has a

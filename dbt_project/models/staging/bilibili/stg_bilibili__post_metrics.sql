@@ -15,7 +15,7 @@ renamed as (
         cast(aid as {{ dbt.type_string() }}) as post_id,
         cast(mid as {{ dbt.type_string() }}) as account_id,
         cast(snapshot_date as date) as snapshot_date,
-        cast("like" as {{ dbt.type_bigint() }}) as likes,
+        cast({{ adapter.quote('like') }} as {{ dbt.type_bigint() }}) as likes,
         cast(reply as {{ dbt.type_bigint() }}) as comments,
         cast(share as {{ dbt.type_bigint() }}) as shares,
         -- plays; favourites (收藏) are the saves (coins and danmaku stay in the source)

@@ -20,7 +20,7 @@ renamed as (
         cast(video_count as {{ dbt.type_bigint() }}) as posts_count,
         cast(is_verified as {{ dbt.type_boolean() }}) as is_verified,
         -- user/info exposes no registration time
-        cast(null as timestamp with time zone) as account_created_at,
+        cast(null as {{ kol_type_timestamp_tz() }}) as account_created_at,
         cast(dt as date) as partition_date
 
     from source

@@ -21,7 +21,7 @@ renamed as (
         cast(null as {{ dbt.type_bigint() }}) as posts_count,
         cast(qualification_verify as {{ dbt.type_boolean() }}) as is_verified,
         -- getaccountbasicinfo gives no registration time
-        cast(null as timestamp with time zone) as account_created_at,
+        cast(null as {{ kol_type_timestamp_tz() }}) as account_created_at,
         cast(dt as date) as partition_date
 
     from source

@@ -20,7 +20,7 @@ renamed as (
         -- the user page counts no notes, and says nothing of verification or registration
         cast(null as {{ dbt.type_bigint() }}) as posts_count,
         cast(null as {{ dbt.type_boolean() }}) as is_verified,
-        cast(null as timestamp with time zone) as account_created_at,
+        cast(null as {{ kol_type_timestamp_tz() }}) as account_created_at,
         cast(dt as date) as partition_date
 
     from source
