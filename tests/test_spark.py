@@ -90,10 +90,34 @@ def land_tiny_lake(data: Path, days: int = DAYS) -> Path:
             (inbox / f"commerce_{platform}_{day}.csv").write_bytes(commerce_csv(world, platform, day))
         for name, payload in MODULES["wechat"].export_files(world, day).items():
             (inbox / name).write_bytes(payload)
+    _drop_unified_comments(lake, inbox)
     morning_after = datetime.combine(LAST + timedelta(days=1), dtime(6), tzinfo=timezone.utc)
     reports = process_inbox(inbox, lake, now=morning_after)
     assert reports and {r.status for r in reports} == {"landed"}, [r.line() for r in reports]
     return lake
+
+
+def _drop_unified_comments(lake: Path, inbox: Path) -> None:
+    """A unified comments file for LAST's Weibo posts: ten comments the API also served (its copy
+    wins) and ten it never did (they count), so that both engines apply the same rule."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import pyarrow.compute as pc
+
+    api = pq.read_table(next((lake / "raw" / "weibo" / "comments" / f"dt={LAST}").glob("*.parquet")))
+    # written on LAST, so the inbox lands the file's copy on the same lake day as the API's
+    api = api.filter(pc.equal(pc.cast(api.column("created_at"), pa.date32()), pa.scalar(LAST, pa.date32()))).slice(0, 10)
+    assert api.num_rows == 10
+    ids = api.column("id").to_pylist()
+    rows = {"platform": ["weibo"] * 20,
+            "account_id": api.column("status_user_id").to_pylist() * 2,
+            "post_id": api.column("status_id").to_pylist() * 2,
+            "comment_id": ids + [f"9{n:015d}" for n in range(10)],
+            "commenter_id": [f"file_fan_{n % 4}" for n in range(20)],
+            "commented_at": api.column("created_at").to_pylist() * 2,
+            "comment_text": [f"从文件导入的评论 {n}" for n in range(20)]}
+    pq.write_table(pa.table(rows), inbox / f"comments__bulk_{LAST}.parquet")
 
 
 def dbt_build(data: Path, target: str, *args: str) -> float:

@@ -18,11 +18,11 @@ source as (
         'commenter_handle': dbt.type_string(),
         'commenter_handle_length': 'integer',
         'commenter_handle_digit_count': 'integer',
-        'commented_at': 'timestamp with time zone',
+        'commented_at': kol_type_timestamp_tz(),
         'comment_text': dbt.type_string(),
         'parent_comment_id': dbt.type_string(),
         '_extras': dbt.type_string(),
-        '_loaded_at': 'timestamp with time zone',
+        '_loaded_at': kol_type_timestamp_tz(),
         'dt': 'date',
         'filename': dbt.type_string(),
     }) }}
