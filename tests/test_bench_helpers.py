@@ -146,3 +146,25 @@ def test_dagster_assets_split_the_models_as_the_selections_say():
     assert daily == {n for n, v in nodes.items() if v["original_file_path"].startswith("models/marts/daily/")}
     assert whole | daily == set(nodes) and not whole & daily
     assert "int_post_niches" in whole and "dim_kol" in whole
+
+
+def test_warehouse_history_is_cut_or_extended_by_whole_days(tmp_path):
+    from bench.warehouse import extend_back, keep_days_from
+
+    path = tmp_path / "w.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create table fct (account_key varchar, date_day date, n int)")
+        con.execute("create table dim (account_key varchar)")
+        con.execute("insert into fct select 'a', date '2026-11-20' + cast(i as integer), i from range(5) t(i)")
+        con.execute("insert into dim values ('a')")
+    # 5 days (11-20..24) repeated back to 11-08: two whole copies and 3 days of a third
+    assert extend_back(path, date(2026, 11, 20), 5, date(2026, 11, 8)) == 12
+    with duckdb.connect(str(path)) as con:
+        days = [r[0] for r in con.execute("select date_day from fct order by 1").fetchall()]
+        assert days == [date(2026, 11, 8) + timedelta(days=i) for i in range(17)]
+        assert con.execute("select n from fct where date_day = date '2026-11-10'").fetchone()[0] == 0  # 11-20, 2 copies back
+        assert con.execute("select n from fct where date_day = date '2026-11-08'").fetchone()[0] == 3  # 11-23, 3 back
+        assert con.execute("select count(*) from dim").fetchone()[0] == 1
+    assert keep_days_from(path, date(2026, 11, 22)) == 14
+    with duckdb.connect(str(path)) as con:
+        assert con.execute("select min(date_day), count(*) from fct").fetchone() == (date(2026, 11, 22), 3)
