@@ -49,7 +49,7 @@ DBT_DIR = ROOT / "dbt_project"
 def selections() -> tuple[str, str, list[str]]:
     """The two selections of the Dagster assets and what runs leave out (orchestration/assets/dbt.py),
     imported so that the benchmark runs what the nightly run runs."""
-    from orchestration.assets.dbt import INCREMENTAL, REBUILT_WHOLE, RUN_EXCLUDES
+    from orchestration.dbt_selection import INCREMENTAL, REBUILT_WHOLE, RUN_EXCLUDES
 
     return REBUILT_WHOLE, INCREMENTAL, list(RUN_EXCLUDES)
 

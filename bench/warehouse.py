@@ -189,7 +189,7 @@ class Dbt:
 
     def nightly(self, day: date) -> dict:
         """The two invocations of the nightly run of ``day``, as the Dagster assets run them."""
-        from orchestration.assets.dbt import INCREMENTAL, REBUILT_WHOLE, RUN_EXCLUDES
+        from orchestration.dbt_selection import INCREMENTAL, REBUILT_WHOLE, RUN_EXCLUDES
         models = self("build", "--select", REBUILT_WHOLE, "--indirect-selection", "buildable", *RUN_EXCLUDES,
                       "--vars", window(day, day))
         marts = self("build", "--select", INCREMENTAL, *RUN_EXCLUDES, "--vars", window(day - timedelta(days=1), day))
@@ -214,7 +214,7 @@ def run(args: argparse.Namespace, log=print) -> dict:
                "config": {"preset": "large", "day": day.isoformat(), "histories": histories, "repeat": args.repeat,
                           "real_days": args.real_days, "targets": {"nightly_365_over_30": FLAT_TARGET,
                                                                    "rebuild_over_reference": REBUILD_TARGET}}}
-    from orchestration.assets.dbt import RUN_EXCLUDES
+    from orchestration.dbt_selection import RUN_EXCLUDES
     longest = max(histories)
     built = history.build(day, max(args.cache_days, longest + 1), args.real_days, Path(args.cache), log=log)
     results["history"] = json.loads((built / "BUILT.json").read_text())
@@ -239,7 +239,7 @@ def run(args: argparse.Namespace, log=print) -> dict:
             measure_reference(i)
         full = scratch / "warehouse-rebuilt.duckdb"
         log(f"warehouse: full rebuild of {span} days")
-        from orchestration.assets.dbt import INCREMENTAL
+        from orchestration.dbt_selection import INCREMENTAL
         from orchestration.dbt_vars import window_chunks
 
         # As a backfill of the year runs (orchestration/assets/dbt.py): the first month builds
@@ -298,7 +298,7 @@ def run(args: argparse.Namespace, log=print) -> dict:
         results["nightly_ratio"] = round(hi["elapsed_s"] / lo["elapsed_s"], 3)
 
         # Backfill of the last 30 days: one window against one nightly run per day.
-        from orchestration.assets.dbt import INCREMENTAL, REBUILT_WHOLE, RUN_EXCLUDES
+        from orchestration.dbt_selection import INCREMENTAL, REBUILT_WHOLE, RUN_EXCLUDES
         h = histories[0]
         lake = scratch / f"lake-{h}"
         if args.backfill_days:
