@@ -324,22 +324,7 @@ def _median_figure(runs: list[dict], records: int | None = None) -> dict:
 
 
 def _versions() -> dict:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for name in ("pyarrow", "duckdb", "requests", "urllib3", "numpy"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = None
-    try:
-        out["kol-warehouse commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                                                     capture_output=True, text=True).stdout.strip() or None
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout
-        out["kol-warehouse tree"] = "modified" if dirty.strip() else "clean"
-    except OSError:
-        pass
-    return out
+    return common.versions("pyarrow", "duckdb", "requests", "urllib3", "numpy")
 
 
 def _machine() -> dict:
