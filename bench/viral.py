@@ -148,6 +148,11 @@ def worker_generate(spec: dict) -> dict:
             handle = pc.binary_join_element_wise(prefixes.take(pa.array(who % len(prefixes))), who_s, "")
             at = pa.array(start_us + rng.integers(0, 86_400_000_000, n)).cast(ts_type)
             text = texts.take(pa.array(rng.integers(0, len(texts), n)))
+            # a share of the comments says something of its own (a stock phrase and more), so the
+            # day is not made of a few dozen texts that a per-distinct-text step would find for free
+            own_words = rng.random(n) < spec.get("distinct_text_share", 0.5)
+            text = pc.if_else(pa.array(own_words), pc.binary_join_element_wise(
+                text, pa.array(idx).cast(pa.string()), " #"), text)
             parent = pa.nulls(n, pa.string())
             # the account's own replies, to comments written before them
             reply = rng.random(n) < 0.005
@@ -303,6 +308,7 @@ def run(args: argparse.Namespace, log=print) -> dict:
                "machine": common.machine(), "versions": common.versions("duckdb", "dbt-core", "dbt-duckdb", "pyarrow"),
                "config": {"rows": args.rows, "platform": args.platform, "day": day.isoformat(),
                           "baseline_days": args.baseline_days, "distinct_commenters": args.commenters,
+                          "distinct_text_share": args.distinct_text_share,
                           "targets": {"nightly_s": TARGET_S, "peak_mib": common.MEMORY_LIMIT_MIB}}}
     built = history.build(HISTORY_LAST, HISTORY_DAYS, 7, Path(args.cache), log=log)
     work = Path(args.cache) / f"viral-{day}-{args.baseline_days}d"
@@ -333,7 +339,8 @@ def run(args: argparse.Namespace, log=print) -> dict:
         gen = common.in_subprocess("bench.viral", "generate", {
             "rows": args.rows, "platform": args.platform, "account_id": viral["account_id"], "posts": viral["posts"],
             "account_handle": f"kol_{viral['account_id']}", "day": day.isoformat(), "path": str(file),
-            "distinct_commenters": args.commenters, "api_copies": viral["api_copies"]})
+            "distinct_commenters": args.commenters, "distinct_text_share": args.distinct_text_share,
+            "api_copies": viral["api_copies"]})
         results["generated"] = {**gen, "account_id": viral["account_id"], "viral_post": viral["posts"][0]}
         log(f"viral: file written in {gen['elapsed_s']:.1f} s ({gen['bytes'] / 2**20:,.0f} MiB)")
 
@@ -396,7 +403,9 @@ def render(r: dict) -> str:
         "",
         f"The file: {g['bytes'] / 2**20:,.0f} MiB, written in {g['elapsed_s']:.0f} s; account "
         f"`{c['platform']}:{g['account_id']}`, 90 % of the rows on its post `{g['viral_post']}`, "
-        f"{c['distinct_commenters']:,} possible commenters, {g['replies']:,} replies by the account, "
+        f"{c['distinct_commenters']:,} possible commenters, "
+        f"{c.get('distinct_text_share', 0) * 100:.0f} % of the texts their own (the rest a few dozen stock phrases), "
+        f"{g['replies']:,} replies by the account, "
         f"{g['repeats']:,} repeated comment ids, {g['api_copies']} comments the API also served, "
         f"{sum(g['bad'].values()):,} bad rows ({', '.join(f'{k} {v:,}' for k, v in g['bad'].items())}).",
         "",
@@ -445,6 +454,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--day", default=HISTORY_LAST.isoformat(), help="the viral day (a day of the cached history)")
     parser.add_argument("--baseline-days", type=int, default=7, help="days of the warehouse before the viral day")
     parser.add_argument("--commenters", type=int, default=2_500_000, help="distinct commenters to draw from")
+    parser.add_argument("--distinct-text-share", type=float, default=0.5,
+                        help="share of the comments whose text is their own (the rest: a few dozen stock phrases)")
     parser.add_argument("--cache", default=str(history.DEFAULT_CACHE))
     parser.add_argument("--scratch", default="", help="where the inbox and the warehouse go (default: system temp)")
     parser.add_argument("--results", default=str(common.RESULTS_DIR / "viral.json"))
