@@ -87,13 +87,14 @@
                                    (addresses_creator known, true); counts are 0 without
                                    comments, the median null;
       trailing_commenters          (when `commenter_lookback` is given) over the follower
-                                   comments of the last `commenter_lookback` days, landed:
+                                   comments written in the `commenter_lookback` days before
+                                   the day or on it, landed:
                                    unique_commenters_trailing and repeat_commenters_trailing
                                    (commenters with at least var repeat_commenter_min_comments
                                    of them);
-      trailing_unknown_authors     unknown_author_comments, the comments of the last
-                                   `unknown_lookback` days (default `conversation_lookback`),
-                                   landed, whose author the platform hides (TikTok): who
+      trailing_unknown_authors     unknown_author_comments, the comments written in the
+                                   `unknown_lookback` days before the day or on it (default
+                                   `conversation_lookback`), landed, whose author the platform hides (TikTok): who
                                    talks and who listens is then unknown, so the marts report
                                    null where it is > 0.
     "Known at the end of the day" is "landed by then" (partition_date <= date_day): a
@@ -108,7 +109,7 @@
     number of its comments counting is a step function of the day (a running sum of the
     comments' changes), and the account's count changes by +1 / -1 on the days that
     number crosses 1 (N) upward / downward. A median is no sum: the replied comments alone
-    (a minority) are joined to the days they count for, each with its latency as of that
+    (a third of the comments in the `large` preset) are joined to the days they count for, each with its latency as of that
     day (the earliest reply landed by then, which an earlier-written reply landed later
     can lower: one span per landing day of the comment's replies).
 -#}
@@ -313,11 +314,11 @@ commenter_changes as (
         account_key,
         commenter_id,
         date_day,
-        sum(change) as change
+        sum(comments_change) as comments_change
 
     from (
 
-        select account_key, commenter_id, known_from as date_day, 1 as change
+        select account_key, commenter_id, known_from as date_day, 1 as comments_change
         from known_follower_comments
         where known_from <= {{ kol_add_days('commented_date', commenter_lookback) }}
 
@@ -327,11 +328,11 @@ commenter_changes as (
             account_key,
             commenter_id,
             {{ kol_add_days('commented_date', commenter_lookback + 1) }} as date_day,
-            -1 as change
+            -1 as comments_change
         from known_follower_comments
         where known_from <= {{ kol_add_days('commented_date', commenter_lookback) }}
 
-    ) as changes
+    ) as comment_changes
     group by account_key, commenter_id, date_day
 
 ),
@@ -342,7 +343,7 @@ commenter_coverage as (
         account_key,
         commenter_id,
         date_day,
-        sum(change) over (
+        sum(comments_change) over (
             partition by account_key, commenter_id order by date_day
             rows between unbounded preceding and current row
         ) as comments_counting

@@ -10,6 +10,13 @@
     posts); follower comments are read back the longest comment window (a creator reply is
     never older than the comment it answers, so the same bound covers replies). Comments
     and replies count as of the end of a day once they are landed (partition_date).
+    The comment windows are linear in the comments (kol_trailing_follower_comment_ctes:
+    running sums of the changes a comment brings on the day it is known and takes back the
+    day after its window; commenters through the days their comments counting cross 1 or
+    var repeat_commenter_min_comments; only the replied comments are joined to the days they
+    count for, for the median latency). The posts of the rate windows are still joined to
+    each account day (trailing_posts): posts are few next to comments, and a median of likes
+    is no running sum.
 -#}
 {%- set reply_lookback = kol_days_var('credibility_window_days') - 1 -%}
 {%- set commenter_lookback = kol_days_var('commenter_window_days') - 1 -%}

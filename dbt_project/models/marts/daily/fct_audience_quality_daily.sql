@@ -9,6 +9,11 @@
     rules as fct_audience_profiles_daily (kol_audience_judgement_ctes), re-applied to the
     lookback's samples so that a window built alone equals the same days of a full build.
     Lookback: window_days - 1 days of samples before min_date.
+    Linear in the samples: a sample of day s is in the windows of the days
+    [s, s + window_days - 1] and its follower's latest sample in those before the
+    follower's next sample; it adds its counts (and its exact decimal score) on day s and
+    takes them back the day after, and a day's counts are running sums of those changes
+    (kol_trailing_sums_ctes), rather than every account day joined to its window's samples.
 -#}
 {%- set window_days = var('audience_quality_window_days') | int -%}
 {%- if window_days < 1 -%}
