@@ -10,6 +10,13 @@
     posts); follower comments are read back the longest comment window (a creator reply is
     never older than the comment it answers, so the same bound covers replies). Comments
     and replies count as of the end of a day once they are landed (partition_date).
+    The comment windows are linear in the comments (kol_trailing_follower_comment_ctes:
+    running sums of the changes a comment brings on the day it is known and takes back the
+    day after its window; commenters through the days their comments counting cross 1 or
+    var repeat_commenter_min_comments; only the replied comments are joined to the days they
+    count for, for the median latency). The posts of the rate windows are still joined to
+    each account day (trailing_posts): posts are few next to comments, and a median of likes
+    is no running sum.
 -#}
 {%- set reply_lookback = kol_days_var('credibility_window_days') - 1 -%}
 {%- set commenter_lookback = kol_days_var('commenter_window_days') - 1 -%}
@@ -263,52 +270,25 @@ daily_creator_replies as (
 
 ),
 
--- trailing_follower_comments (each account day's follower comments of the last
--- {{ comment_lookback + 1 }} days, with the KOL's replies landed by then) and trailing_unknown_authors
-{{ kol_trailing_follower_comment_ctes('account_days', 'comment_events', comment_lookback) }},
+-- as of the end of each day (linear in the comments: running sums of the changes a
+-- comment brings on the day it is known and takes back when it leaves its window; see the
+-- macro): trailing_conversation, the follower comments of the trailing credibility window
+-- and those the creator had replied to by then (a later reply does not change a past
+-- day); trailing_commenters, the commenters of the trailing commenter window; and
+-- trailing_unknown_authors, over the longest comment window ({{ comment_lookback + 1 }} days)
+{{ kol_trailing_follower_comment_ctes('account_days', 'comment_events', reply_lookback,
+    commenter_lookback=commenter_lookback, unknown_lookback=comment_lookback) }},
 
--- as of the end of each day: follower comments of the trailing credibility window, and
--- those the creator had replied to by then (a later reply does not change a past day)
 trailing_reciprocity as (
 
     select
         account_key,
         date_day,
-        count(*) as follower_comments_trailing,
-        count(case when creator_replies > 0 then 1 end) as follower_comments_replied_trailing,
-        {{ kol_median('reply_latency_seconds') }} as median_reply_latency_seconds_trailing
+        follower_comments as follower_comments_trailing,
+        follower_comments_replied as follower_comments_replied_trailing,
+        median_reply_latency_seconds as median_reply_latency_seconds_trailing
 
-    from trailing_follower_comments
-    where {{ kol_in_trailing_window('commented_date', 'date_day', reply_lookback) }}
-    group by account_key, date_day
-
-),
-
-commenter_comments as (
-
-    select
-        account_key,
-        date_day,
-        commenter_id,
-        count(*) as comments_written
-
-    from trailing_follower_comments
-    where {{ kol_in_trailing_window('commented_date', 'date_day', commenter_lookback) }}
-    group by account_key, date_day, commenter_id
-
-),
-
-trailing_commenters as (
-
-    select
-        account_key,
-        date_day,
-        count(*) as unique_commenters_trailing,
-        count(case when comments_written >= {{ var('repeat_commenter_min_comments') }} then 1 end)
-            as repeat_commenters_trailing
-
-    from commenter_comments
-    group by account_key, date_day
+    from trailing_conversation
 
 ),
 

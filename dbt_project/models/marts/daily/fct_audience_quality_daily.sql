@@ -9,6 +9,11 @@
     rules as fct_audience_profiles_daily (kol_audience_judgement_ctes), re-applied to the
     lookback's samples so that a window built alone equals the same days of a full build.
     Lookback: window_days - 1 days of samples before min_date.
+    Linear in the samples: a sample of day s is in the windows of the days
+    [s, s + window_days - 1] and its follower's latest sample in those before the
+    follower's next sample; it adds its counts (and its exact decimal score) on day s and
+    takes them back the day after, and a day's counts are running sums of those changes
+    (kol_trailing_sums_ctes), rather than every account day joined to its window's samples.
 -#}
 {%- set window_days = var('audience_quality_window_days') | int -%}
 {%- if window_days < 1 -%}
@@ -37,52 +42,106 @@ audience as (
 
 {{ kol_audience_judgement_ctes('audience') }},
 
-window_samples as (
+-- Linear in the samples (kol_trailing_sums_ctes): a sample of day s is in the window of
+-- the days [s, s + lookback]; it is its follower's latest sample in the window of the days
+-- [s, next sample of the follower - 1] of those. Each sample brings its counts on its day
+-- and takes them back the day after, and a day's counts are the running sums.
+audience_sample_spans as (
 
     select
-        account_days.account_key,
-        account_days.date_day,
-        audience_judged.follower_key,
-        audience_judged.suspicion_score,
-        audience_judged.audience_type,
-        {%- for signal in signals %}
-        audience_judged.signal_{{ signal }},
+        account_key,
+        snapshot_date as counted_from,
+        {{ kol_add_days('snapshot_date', lookback) }} as counted_through,
+        case
+            when next_snapshot_date is not null
+                and next_snapshot_date <= {{ kol_add_days('snapshot_date', lookback) }}
+                then {{ kol_add_days('next_snapshot_date', -1) }}
+            else {{ kol_add_days('snapshot_date', lookback) }}
+        end as latest_through,
+        suspicion_score,
+        audience_type
+        {%- for signal in signals %},
+        signal_{{ signal }}
         {%- endfor %}
-        row_number() over (
-            partition by account_days.account_key, account_days.date_day, audience_judged.follower_key
-            order by audience_judged.snapshot_date desc
-        ) as sample_recency
 
-    from account_days
-    inner join audience_judged
-        on audience_judged.account_key = account_days.account_key
-        and {{ kol_in_trailing_window('audience_judged.snapshot_date', 'account_days.date_day', lookback) }}
+    from (
+
+        select
+            audience_judged.*,
+            lead(snapshot_date) over (
+                partition by account_key, follower_key order by snapshot_date
+            ) as next_snapshot_date
+
+        from audience_judged
+        where snapshot_date is not null
+
+    ) as samples
 
 ),
+
+window_sample_spans as (
+
+    select
+        account_key,
+        counted_from,
+        counted_through,
+        1 as profile_samples
+
+    from audience_sample_spans
+
+),
+
+latest_sample_spans as (
+
+    select
+        account_key,
+        counted_from,
+        latest_through as counted_through,
+        1 as profiles_sampled,
+        case when audience_type is not null then 1 else 0 end as profiles_typed,
+        {%- for audience_type in audience_types %}
+        case when audience_type = '{{ audience_type }}' then 1 else 0 end as {{ audience_types[audience_type] }}_profiles,
+        {%- endfor %}
+        -- summed as exact decimals: a float sum depends on the order the rows arrive in, and a
+        -- rebuilt window must give identical rows
+        cast(suspicion_score as decimal(18, 12)) as suspicion_score_sum,
+        case when suspicion_score is not null then 1 else 0 end as suspicion_scores
+        {%- for signal in signals %},
+        case when audience_type = 'suspicious' and signal_{{ signal }} then 1 else 0 end
+            as suspicious_with_{{ signal }}
+        {%- endfor %}
+
+    from audience_sample_spans
+
+),
+
+{{ kol_trailing_sums_ctes('window_sample_sums', 'account_days', 'window_sample_spans', ['profile_samples']) }},
+
+{% set latest_measures = ['profiles_sampled', 'profiles_typed'] -%}
+{%- for audience_type in audience_types -%}
+    {%- do latest_measures.append(audience_types[audience_type] ~ '_profiles') -%}
+{%- endfor -%}
+{%- for signal in signals -%}
+    {%- do latest_measures.append('suspicious_with_' ~ signal) -%}
+{%- endfor -%}
+{{ kol_trailing_sums_ctes('latest_sample_sums', 'account_days', 'latest_sample_spans',
+    latest_measures + ['suspicion_score_sum', 'suspicion_scores']) }},
 
 window_counts as (
 
     select
-        account_key,
-        date_day,
-        count(*) as profile_samples,
-        count(case when sample_recency = 1 then 1 end) as profiles_sampled,
-        count(case when sample_recency = 1 then audience_type end) as profiles_typed,
-        {%- for audience_type in audience_types %}
-        count(case when sample_recency = 1 and audience_type = '{{ audience_type }}' then 1 end)
-            as {{ audience_types[audience_type] }}_profiles,
+        window_sample_sums.account_key,
+        window_sample_sums.date_day,
+        coalesce(window_sample_sums.profile_samples, 0) as profile_samples,
+        {%- for measure in latest_measures %}
+        coalesce(latest_sample_sums.{{ measure }}, 0) as {{ measure }},
         {%- endfor %}
-        -- summed as exact decimals: a float sum depends on the order the rows arrive in, and a
-        -- rebuilt window must give identical rows
-        avg(case when sample_recency = 1 then cast(suspicion_score as decimal(18, 12)) end)
-            as mean_suspicion_score
-        {%- for signal in signals %},
-        count(case when sample_recency = 1 and audience_type = 'suspicious' and signal_{{ signal }} then 1 end)
-            as suspicious_with_{{ signal }}
-        {%- endfor %}
+        -- the mean of the exact decimals: their exact sum over their count, as avg() gives
+        cast(latest_sample_sums.suspicion_score_sum as {{ kol_type_double() }})
+            / nullif(latest_sample_sums.suspicion_scores, 0) as mean_suspicion_score
 
-    from window_samples
-    group by account_key, date_day
+    from window_sample_sums
+    {{- kol_left_join_daily('window_sample_sums', ['latest_sample_sums']) }}
 
 ),
 

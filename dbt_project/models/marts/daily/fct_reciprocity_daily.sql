@@ -9,6 +9,10 @@
     older than the comment it answers, so the same bound covers replies).
     Where the platform hides comment authors (TikTok), who talks and who listens is
     unknown: every measure is null, not 0.
+    Linear in the comments (kol_trailing_follower_comment_ctes): a comment's counts come in
+    on the day it is written and landed and go out the day after its window ends, and each
+    day's counts are running sums of those changes; only the replied comments are joined to
+    the days they count for, for the median latency.
 -#}
 {%- set window_days = kol_days_var('reciprocity_window_days') -%}
 {%- set lookback = window_days - 1 -%}
@@ -40,26 +44,11 @@ comment_events as (
 
 ),
 
--- trailing_follower_comments (each account day's follower comments of the window, with
--- the KOL's replies landed by then) and trailing_unknown_authors
+-- trailing_conversation (each account day's follower comments of the window, with the
+-- KOL's replies landed by then) and trailing_unknown_authors: linear in the comments, each
+-- adds its counts on the day it is known and takes them back when it leaves the window
+-- (see the macro)
 {{ kol_trailing_follower_comment_ctes('account_days', 'comment_events', lookback) }},
-
-trailing_conversation as (
-
-    select
-        account_key,
-        date_day,
-        count(*) as follower_comments,
-        count(case when creator_replies > 0 then 1 end) as follower_comments_replied,
-        cast(sum(creator_replies) as {{ dbt.type_bigint() }}) as creator_replies,
-        {{ kol_median('reply_latency_seconds') }} as median_reply_latency_seconds,
-        count(addresses_creator) as follower_comments_with_text,
-        count(case when addresses_creator then 1 end) as direct_address_comments
-
-    from trailing_follower_comments
-    group by account_key, date_day
-
-),
 
 authors_unknown as (
 
