@@ -73,10 +73,10 @@ account_days as (
 
 ),
 
+-- a comment without a day is in no trailing window: it is left out from the start
 follower_comments as (
 
     select
-        comment_key,
         account_key,
         platform,
         post_key,
@@ -87,44 +87,223 @@ follower_comments as (
     from {{ ref('int_comment_events') }}
     where {{ kol_in_window('partition_date', lookback) }}
         and is_follower_comment
+        and commented_date is not null
 
 ),
 
--- text signals: properties of the comment alone -----------------------------------------
+-- text signals: properties of the text alone, so computed once per distinct text (bots and
+-- fans repeat "nice" and "🔥": a few hundred texts for hundreds of thousands of comments)
+-- and joined back to the comments by text --------------------------------------------------
 
-comment_texts as (
+distinct_texts as (
 
-    select
-        comment_key,
-        account_key,
-        platform,
-        post_key,
-        commenter_id,
-        commented_date,
-        comment_text,
-        {{ kol_letters_and_digits('comment_text') }} as text_letters_digits,
-        {{ kol_strip_mentions('comment_text') }} as text_without_mentions
-
+    select distinct comment_text
     from follower_comments
 
 ),
 
-comment_text_signals as (
+text_parts as (
 
     select
-        comment_key,
-        account_key,
-        platform,
-        post_key,
-        commenter_id,
-        commented_date,
-        {{ ns.expr }} = '' as is_generic_text,
-        text_without_mentions <> comment_text
-            and {{ kol_letters_and_digits('text_without_mentions') }} = '' as is_mention_only
+        comment_text,
+        {{ kol_letters_and_digits('comment_text') }} as text_letters_digits,
+        {{ kol_strip_mentions('comment_text') }} as text_without_mentions
 
-    from comment_texts
+    from distinct_texts
 
 ),
+
+-- an aggregate over the distinct texts, so that the signals are evaluated once per text: as a
+-- plain projection, the warehouse's optimiser moves them past the join below, per comment
+text_signals as (
+
+    select
+        comment_text,
+        max(case when {{ ns.expr }} = '' then 1 else 0 end) = 1 as is_generic_text,
+        max(
+            case
+                when text_without_mentions <> comment_text
+                    and {{ kol_letters_and_digits('text_without_mentions') }} = '' then 1
+                else 0
+            end
+        ) = 1 as is_mention_only
+
+    from text_parts
+    group by comment_text
+
+),
+
+comment_signals as (
+
+    select
+        follower_comments.account_key,
+        follower_comments.platform,
+        follower_comments.post_key,
+        follower_comments.commenter_id,
+        follower_comments.commented_date,
+        text_signals.is_generic_text,
+        text_signals.is_mention_only,
+        -- how many of the two text signals hold (0, 1 or 2)
+        case when text_signals.is_generic_text then 1 else 0 end
+            + case when text_signals.is_mention_only then 1 else 0 end as text_signal_count
+
+    from follower_comments
+    inner join text_signals
+        on text_signals.comment_text = follower_comments.comment_text
+
+),
+
+-- the additive counts of a trailing window, without joining a day to its window's comments:
+-- a comment of day c is in the window of every day D in [c, c + window_days - 1], so it adds
+-- +1 on day c and -1 on day c + window_days, and the window's count on D is the running sum
+-- of those changes up to D. Each comment is read once, whatever the window's length. The
+-- "text-suspicious" comments are those whose text signals alone reach min_signals; the
+-- commenter signals (ring, low quality) are added below for the few commenters who have them.
+
+account_comment_days as (
+
+    select
+        account_key,
+        commented_date,
+        count(*) as comments,
+        count(case when is_generic_text then 1 end) as generic_text_comments,
+        count(case when is_mention_only then 1 end) as mention_only_comments,
+        count(case when text_signal_count >= {{ min_signals }} then 1 end) as text_suspicious_comments
+
+    from comment_signals
+    group by account_key, commented_date
+
+),
+
+-- distinct commenters: a commenter who commented on days c1 < c2 < ... is in the window of D
+-- from c1 through c1 + window_days - 1, or through the day before c2 if that comes first (c2
+-- takes over), so each commenter day adds +1 on c and -1 when its cover ends. A null
+-- commenter (an unnamed author) is no distinct commenter, as count(distinct) had it.
+commenter_days as (
+
+    select distinct
+        account_key,
+        commenter_id,
+        commented_date
+
+    from follower_comments
+    where commenter_id is not null
+
+),
+
+commenter_covers as (
+
+    select
+        account_key,
+        commented_date,
+        case
+            when next_commented_date is not null
+                and next_commented_date < {{ kol_add_days('commented_date', window_days) }}
+                then next_commented_date
+            else {{ kol_add_days('commented_date', window_days) }}
+        end as cover_end_date
+
+    from (
+
+        select
+            account_key,
+            commented_date,
+            lead(commented_date) over (
+                partition by account_key, commenter_id
+                order by commented_date
+            ) as next_commented_date
+
+        from commenter_days
+
+    ) as commenter_next_days
+
+),
+
+account_changes as (
+
+    select
+        account_key,
+        commented_date as date_day,
+        comments,
+        generic_text_comments,
+        mention_only_comments,
+        text_suspicious_comments,
+        0 as commenters,
+        0 as is_snapshot_day
+
+    from account_comment_days
+
+    union all
+
+    select
+        account_key,
+        {{ kol_add_days('commented_date', window_days) }} as date_day,
+        -comments,
+        -generic_text_comments,
+        -mention_only_comments,
+        -text_suspicious_comments,
+        0 as commenters,
+        0 as is_snapshot_day
+
+    from account_comment_days
+
+    union all
+
+    select account_key, commented_date as date_day, 0, 0, 0, 0, 1 as commenters, 0 as is_snapshot_day
+    from commenter_covers
+
+    union all
+
+    select account_key, cover_end_date as date_day, 0, 0, 0, 0, -1 as commenters, 0 as is_snapshot_day
+    from commenter_covers
+
+    union all
+
+    -- the account days themselves, so that every one gets its running sum
+    select account_key, date_day, 0, 0, 0, 0, 0 as commenters, 1 as is_snapshot_day
+    from account_days
+
+),
+
+-- one row per account and day before the running sum, so that the sum is exact at each row
+account_day_changes as (
+
+    select
+        account_key,
+        date_day,
+        sum(comments) as comments,
+        sum(generic_text_comments) as generic_text_comments,
+        sum(mention_only_comments) as mention_only_comments,
+        sum(text_suspicious_comments) as text_suspicious_comments,
+        sum(commenters) as commenters,
+        max(is_snapshot_day) as is_snapshot_day
+
+    from account_changes
+    group by account_key, date_day
+
+),
+
+account_trailing as (
+
+    select
+        account_key,
+        date_day,
+        is_snapshot_day,
+        {%- for column in ['comments', 'generic_text_comments', 'mention_only_comments', 'text_suspicious_comments', 'commenters'] %}
+        cast(sum({{ column }}) over (
+            partition by account_key
+            order by date_day
+            rows between unbounded preceding and current row
+        ) as bigint) as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from account_day_changes
+
+),
+
+-- commenter signals: ring and low quality hold for an author as of a day, so they cannot be
+-- counted once per comment; but they are rare, so they are judged for candidate authors only
+-- (a necessary condition over everything read), day by day, and their comments corrected --
 
 -- ring: as of each day, the commenters on at least N accounts of their platform in the
 -- trailing window; only a commenter on N accounts over everything read can be one ----------
@@ -133,6 +312,7 @@ ring_candidates as (
 
     select platform, commenter_id
     from follower_comments
+    where commenter_id is not null
     group by platform, commenter_id
     having count(distinct account_key) >= {{ ring_min_accounts }}
 
@@ -153,7 +333,7 @@ candidate_account_days as (
 
 ),
 
-window_days as (
+snapshot_days as (
 
     select distinct date_day from account_days
 
@@ -162,118 +342,277 @@ window_days as (
 ring_commenters as (
 
     select
-        window_days.date_day,
+        snapshot_days.date_day,
         candidate_account_days.platform,
-        candidate_account_days.commenter_id,
-        count(distinct candidate_account_days.account_key) as accounts_commented
+        candidate_account_days.commenter_id
 
-    from window_days
+    from snapshot_days
     inner join candidate_account_days
-        on {{ kol_in_trailing_window('candidate_account_days.commented_date', 'window_days.date_day', lookback) }}
+        on {{ kol_in_trailing_window('candidate_account_days.commented_date', 'snapshot_days.date_day', lookback) }}
 
-    group by window_days.date_day, candidate_account_days.platform, candidate_account_days.commenter_id
+    group by snapshot_days.date_day, candidate_account_days.platform, candidate_account_days.commenter_id
     having count(distinct candidate_account_days.account_key) >= {{ ring_min_accounts }}
 
 ),
 
--- every follower comment of an account day's trailing window, its signals as of that day -
+-- low quality: only an author with at least min_comments comments of no substance on at
+-- least min_posts posts of the account over everything read can be one on some day --------
 
-window_comments as (
+low_quality_candidates as (
 
-    select
-        account_days.account_key,
-        account_days.date_day,
-        comment_text_signals.comment_key,
-        comment_text_signals.post_key,
-        comment_text_signals.commenter_id,
-        comment_text_signals.is_generic_text,
-        comment_text_signals.is_mention_only,
-        ring_commenters.commenter_id is not null as is_ring_commenter
-
-    from account_days
-    inner join comment_text_signals
-        on comment_text_signals.account_key = account_days.account_key
-        and {{ kol_in_trailing_window('comment_text_signals.commented_date', 'account_days.date_day', lookback) }}
-    left join ring_commenters
-        on ring_commenters.date_day = account_days.date_day
-        and ring_commenters.platform = comment_text_signals.platform
-        and ring_commenters.commenter_id = comment_text_signals.commenter_id
+    select account_key, platform, commenter_id
+    from comment_signals
+    where commenter_id is not null
+        and (is_generic_text or is_mention_only)
+    group by account_key, platform, commenter_id
+    having count(*) >= {{ low_quality_min_comments }}
+        and count(distinct post_key) >= {{ low_quality_min_posts }}
 
 ),
 
--- low-quality commenters: what each author wrote under the account in the window -------
+-- the (account, author) pairs that may carry a commenter signal on some day: a ring
+-- commenter's every account, and the low-quality candidates. An account's comments are all
+-- of its platform (account_key is `platform:account_id`), so the pair names one platform.
+candidate_pairs as (
 
-window_commenters as (
+    select distinct
+        comment_signals.account_key,
+        comment_signals.platform,
+        comment_signals.commenter_id
+
+    from comment_signals
+    inner join (select distinct platform, commenter_id from ring_commenters) as ring_authors
+        on ring_authors.platform = comment_signals.platform
+        and ring_authors.commenter_id = comment_signals.commenter_id
+
+    union
+
+    select account_key, platform, commenter_id
+    from low_quality_candidates
+
+),
+
+candidate_post_days as (
+
+    select
+        comment_signals.account_key,
+        comment_signals.platform,
+        comment_signals.commenter_id,
+        comment_signals.post_key,
+        comment_signals.commented_date,
+        count(*) as comments,
+        count(case when not (comment_signals.is_generic_text or comment_signals.is_mention_only) then 1 end)
+            as substantive_comments,
+        count(case when comment_signals.text_signal_count >= 1 then 1 end) as one_text_signal_comments,
+        count(case when comment_signals.text_signal_count >= 2 then 1 end) as two_text_signal_comments
+
+    from comment_signals
+    inner join candidate_pairs
+        on candidate_pairs.account_key = comment_signals.account_key
+        and candidate_pairs.platform = comment_signals.platform
+        and candidate_pairs.commenter_id = comment_signals.commenter_id
+
+    group by
+        comment_signals.account_key,
+        comment_signals.platform,
+        comment_signals.commenter_id,
+        comment_signals.post_key,
+        comment_signals.commented_date
+
+),
+
+-- distinct posts of a pair in the window: the cover of a post's comment day, as for the
+-- distinct commenters above (a null post is no distinct post)
+candidate_post_covers as (
+
+    select
+        account_key,
+        platform,
+        commenter_id,
+        commented_date,
+        case
+            when next_commented_date is not null
+                and next_commented_date < {{ kol_add_days('commented_date', window_days) }}
+                then next_commented_date
+            else {{ kol_add_days('commented_date', window_days) }}
+        end as cover_end_date
+
+    from (
+
+        select
+            account_key,
+            platform,
+            commenter_id,
+            commented_date,
+            lead(commented_date) over (
+                partition by account_key, platform, commenter_id, post_key
+                order by commented_date
+            ) as next_commented_date
+
+        from candidate_post_days
+        where post_key is not null
+
+    ) as post_next_days
+
+),
+
+-- a pair's window as of each of its account's days, by running sums as for the account
+candidate_changes as (
+
+    select
+        account_key, platform, commenter_id, commented_date as date_day,
+        comments, substantive_comments, one_text_signal_comments, two_text_signal_comments,
+        0 as posts, 0 as is_snapshot_day
+    from candidate_post_days
+
+    union all
+
+    select
+        account_key, platform, commenter_id, {{ kol_add_days('commented_date', window_days) }} as date_day,
+        -comments, -substantive_comments, -one_text_signal_comments, -two_text_signal_comments,
+        0 as posts, 0 as is_snapshot_day
+    from candidate_post_days
+
+    union all
+
+    select account_key, platform, commenter_id, commented_date as date_day, 0, 0, 0, 0, 1 as posts, 0 as is_snapshot_day
+    from candidate_post_covers
+
+    union all
+
+    select account_key, platform, commenter_id, cover_end_date as date_day, 0, 0, 0, 0, -1 as posts, 0 as is_snapshot_day
+    from candidate_post_covers
+
+    union all
+
+    select
+        candidate_pairs.account_key, candidate_pairs.platform, candidate_pairs.commenter_id, account_days.date_day,
+        0, 0, 0, 0, 0 as posts, 1 as is_snapshot_day
+    from candidate_pairs
+    inner join account_days
+        on account_days.account_key = candidate_pairs.account_key
+
+),
+
+candidate_day_changes as (
+
+    select
+        account_key,
+        platform,
+        commenter_id,
+        date_day,
+        sum(comments) as comments,
+        sum(substantive_comments) as substantive_comments,
+        sum(one_text_signal_comments) as one_text_signal_comments,
+        sum(two_text_signal_comments) as two_text_signal_comments,
+        sum(posts) as posts,
+        max(is_snapshot_day) as is_snapshot_day
+
+    from candidate_changes
+    group by account_key, platform, commenter_id, date_day
+
+),
+
+candidate_trailing as (
+
+    select
+        account_key,
+        platform,
+        commenter_id,
+        date_day,
+        is_snapshot_day,
+        {%- for column in ['comments', 'substantive_comments', 'one_text_signal_comments', 'two_text_signal_comments', 'posts'] %}
+        sum({{ column }}) over (
+            partition by account_key, platform, commenter_id
+            order by date_day
+            rows between unbounded preceding and current row
+        ) as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+
+    from candidate_day_changes
+
+),
+
+-- the pairs with a commenter signal on an account day, and its comments in the window
+flagged_commenters as (
+
+    select
+        candidate_trailing.account_key,
+        candidate_trailing.date_day,
+        candidate_trailing.commenter_id,
+        candidate_trailing.comments,
+        candidate_trailing.one_text_signal_comments,
+        candidate_trailing.two_text_signal_comments,
+        ring_commenters.commenter_id is not null as is_ring_commenter,
+        candidate_trailing.comments >= {{ low_quality_min_comments }}
+            and candidate_trailing.posts >= {{ low_quality_min_posts }}
+            and candidate_trailing.substantive_comments = 0 as is_low_quality_commenter
+
+    from candidate_trailing
+    left join ring_commenters
+        on ring_commenters.date_day = candidate_trailing.date_day
+        and ring_commenters.platform = candidate_trailing.platform
+        and ring_commenters.commenter_id = candidate_trailing.commenter_id
+    where candidate_trailing.is_snapshot_day = 1
+        and candidate_trailing.comments > 0
+
+),
+
+{#- comments whose text signals number at least k: all of them for k <= 0, none for k > 2 -#}
+{%- set text_signals_at_least = ['comments', 'one_text_signal_comments', 'two_text_signal_comments', '0', '0'] %}
+
+-- a flagged author's comment has 1 or 2 more signals: it is suspicious when its text signals
+-- reach min_signals - flags instead of min_signals (the text-suspicious count holds the latter)
+commenter_corrections as (
 
     select
         account_key,
         date_day,
-        commenter_id,
-        count(*) as comments_written,
-        count(distinct post_key) as posts_commented,
-        count(case when not (is_generic_text or is_mention_only) then 1 end) as substantive_comments
+        count(distinct case when is_ring_commenter then commenter_id end) as ring_commenters_trailing,
+        sum(case when is_ring_commenter then comments else 0 end) as ring_commenter_comments,
+        count(distinct case when is_low_quality_commenter then commenter_id end) as low_quality_commenters_trailing,
+        sum(case when is_low_quality_commenter then comments else 0 end) as low_quality_commenter_comments,
+        sum(
+            case
+                when is_ring_commenter and is_low_quality_commenter
+                    then {{ text_signals_at_least[[min_signals - 2, 0] | max] }}
+                else {{ text_signals_at_least[[min_signals - 1, 0] | max] }}
+            end
+            - {{ text_signals_at_least[min_signals] }}
+        ) as added_suspicious_comments
 
-    from window_comments
-    where commenter_id is not null
-    group by account_key, date_day, commenter_id
+    from (
 
-),
+        select * from flagged_commenters
+        where is_ring_commenter or is_low_quality_commenter
 
-low_quality_commenters as (
+    ) as flagged
 
-    select account_key, date_day, commenter_id
-    from window_commenters
-    where comments_written >= {{ low_quality_min_comments }}
-        and posts_commented >= {{ low_quality_min_posts }}
-        and substantive_comments = 0
-
-),
-
-window_comments_judged as (
-
-    select
-        window_comments.*,
-        low_quality_commenters.commenter_id is not null as is_low_quality_commenter
-
-    from window_comments
-    left join low_quality_commenters
-        on low_quality_commenters.account_key = window_comments.account_key
-        and low_quality_commenters.date_day = window_comments.date_day
-        and low_quality_commenters.commenter_id = window_comments.commenter_id
-
-),
-
-window_comments_counted as (
-
-    select
-        *,
-        case when is_generic_text then 1 else 0 end
-            + case when is_mention_only then 1 else 0 end
-            + case when is_ring_commenter then 1 else 0 end
-            + case when is_low_quality_commenter then 1 else 0 end
-            >= {{ min_signals }} as is_suspicious
-
-    from window_comments_judged
+    group by account_key, date_day
 
 ),
 
 trailing_authenticity as (
 
     select
-        account_key,
-        date_day,
-        count(*) as follower_comments_trailing,
-        count(distinct commenter_id) as commenters_trailing,
-        count(distinct case when is_ring_commenter then commenter_id end) as ring_commenters_trailing,
-        count(case when is_generic_text then 1 end) as generic_text_comments,
-        count(case when is_mention_only then 1 end) as mention_only_comments,
-        count(case when is_ring_commenter then 1 end) as ring_commenter_comments,
-        count(distinct case when is_low_quality_commenter then commenter_id end) as low_quality_commenters_trailing,
-        count(case when is_low_quality_commenter then 1 end) as low_quality_commenter_comments,
-        count(case when is_suspicious then 1 end) as suspicious_comments
+        account_trailing.account_key,
+        account_trailing.date_day,
+        account_trailing.comments as follower_comments_trailing,
+        account_trailing.commenters as commenters_trailing,
+        cast(coalesce(commenter_corrections.ring_commenters_trailing, 0) as bigint) as ring_commenters_trailing,
+        account_trailing.generic_text_comments,
+        account_trailing.mention_only_comments,
+        cast(coalesce(commenter_corrections.ring_commenter_comments, 0) as bigint) as ring_commenter_comments,
+        cast(coalesce(commenter_corrections.low_quality_commenters_trailing, 0) as bigint)
+            as low_quality_commenters_trailing,
+        cast(coalesce(commenter_corrections.low_quality_commenter_comments, 0) as bigint)
+            as low_quality_commenter_comments,
+        cast(account_trailing.text_suspicious_comments
+            + coalesce(commenter_corrections.added_suspicious_comments, 0) as bigint) as suspicious_comments
 
-    from window_comments_counted
-    group by account_key, date_day
+    from account_trailing
+    {{- kol_left_join_daily('account_trailing', ['commenter_corrections']) }}
+    where account_trailing.is_snapshot_day = 1
 
 ),
 
