@@ -26,6 +26,19 @@
     Lookback: the trailing window reads follower comments window_days - 1 days before
     min_date, for the account's comments and for the ring alike (a commenter's accounts are
     counted in the same trailing window), so the whole read is that bounded range.
+
+    How: linear in the comments, whatever the window's length (joining every account day to
+    its window's comments handled each comment window_days times):
+      - the text signals are properties of the text alone, computed once per distinct text;
+      - the additive counts (comments, generic, mention-only, and the comments whose text
+        signals alone are suspicious) are running sums of daily changes: a comment of day c
+        adds +1 on c and -1 on c + window_days; distinct commenters likewise, each
+        commenter day covering the days until the window loses it or its next comment day;
+      - ring and low-quality commenters are rare and hold as of a day: they are judged only
+        for candidates (a necessary condition over everything read), day by day, and each
+        flagged author's window corrects the counts (its comments, and suspicious comments:
+        with f commenter signals a comment needs min_signals - f text signals).
+    The account's comments are all of its platform (account_key is `platform:account_id`).
 -#}
 {%- set window_days = var('comment_authenticity_window_days') | int -%}
 {%- set lookback = window_days - 1 -%}
