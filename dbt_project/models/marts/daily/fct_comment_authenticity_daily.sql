@@ -35,9 +35,12 @@
         adds +1 on c and -1 on c + window_days; distinct commenters likewise, each
         commenter day covering the days until the window loses it or its next comment day;
       - ring and low-quality commenters are rare and hold as of a day: they are judged only
-        for candidates (a necessary condition over everything read), day by day, and each
-        flagged author's window corrects the counts (its comments, and suspicious comments:
-        with f commenter signals a comment needs min_signals - f text signals).
+        for candidates (a necessary condition over everything read, marked on the comments
+        by window functions), an (account, author) window by running sums again, and each
+        flagged author's window corrects the counts of the day (its comments, and suspicious
+        comments: with f commenter signals a comment needs min_signals - f text signals).
+    Every reference to a CTE is one more read of the comments' view on Spark, which inlines
+    them: each relation here is read where it is needed once, not joined back to itself.
     The account's comments are all of its platform (account_key is `platform:account_id`).
 -#}
 {%- set window_days = var('comment_authenticity_window_days') | int -%}
@@ -232,43 +235,48 @@ commenter_covers as (
 
 ),
 
+-- the two ends of a cover: +1 where it starts, -1 where it ends (one read of each relation
+-- instead of two: Spark inlines every reference to a CTE, the comments' view with it)
+event_signs as (
+
+    select 1 as sign
+    union all
+    select -1 as sign
+
+),
+
 account_changes as (
 
     select
-        account_key,
-        commented_date as date_day,
-        comments,
-        generic_text_comments,
-        mention_only_comments,
-        text_suspicious_comments,
+        account_comment_days.account_key,
+        case
+            when event_signs.sign = 1 then account_comment_days.commented_date
+            else {{ kol_add_days('account_comment_days.commented_date', window_days) }}
+        end as date_day,
+        event_signs.sign * account_comment_days.comments as comments,
+        event_signs.sign * account_comment_days.generic_text_comments as generic_text_comments,
+        event_signs.sign * account_comment_days.mention_only_comments as mention_only_comments,
+        event_signs.sign * account_comment_days.text_suspicious_comments as text_suspicious_comments,
         0 as commenters,
         0 as is_snapshot_day
 
     from account_comment_days
+    cross join event_signs
 
     union all
 
     select
-        account_key,
-        {{ kol_add_days('commented_date', window_days) }} as date_day,
-        -comments,
-        -generic_text_comments,
-        -mention_only_comments,
-        -text_suspicious_comments,
-        0 as commenters,
+        commenter_covers.account_key,
+        case
+            when event_signs.sign = 1 then commenter_covers.commented_date
+            else commenter_covers.cover_end_date
+        end as date_day,
+        0, 0, 0, 0,
+        event_signs.sign as commenters,
         0 as is_snapshot_day
 
-    from account_comment_days
-
-    union all
-
-    select account_key, commented_date as date_day, 0, 0, 0, 0, 1 as commenters, 0 as is_snapshot_day
     from commenter_covers
-
-    union all
-
-    select account_key, cover_end_date as date_day, 0, 0, 0, 0, -1 as commenters, 0 as is_snapshot_day
-    from commenter_covers
+    cross join event_signs
 
     union all
 
@@ -316,36 +324,60 @@ account_trailing as (
 
 -- commenter signals: ring and low quality hold for an author as of a day, so they cannot be
 -- counted once per comment; but they are rare, so they are judged for candidate authors only
--- (a necessary condition over everything read), day by day, and their comments corrected --
+-- (a necessary condition over everything read), and their comments corrected. The
+-- candidates are marked on the comments by window functions rather than joined back to them
+-- (Spark inlines every reference to a CTE, the comments' view with it) -------------------
 
--- ring: as of each day, the commenters on at least N accounts of their platform in the
--- trailing window; only a commenter on N accounts over everything read can be one ----------
+comment_candidacy as (
 
-ring_candidates as (
+    select
+        *,
+        -- distinct accounts of the author on its platform (a null account ranks too: at worst
+        -- one more, which only widens the candidates)
+        dense_rank() over (
+            partition by platform, commenter_id
+            order by account_key
+        ) as account_rank,
+        count(case when is_generic_text or is_mention_only then 1 end) over (
+            partition by account_key, platform, commenter_id
+        ) as insubstantial_comments,
+        -- distinct posts of its comments without substance (the others rank as one more)
+        dense_rank() over (
+            partition by account_key, platform, commenter_id
+            order by case when is_generic_text or is_mention_only then post_key end
+        ) as insubstantial_post_rank
 
-    select platform, commenter_id
-    from follower_comments
+    from comment_signals
     where commenter_id is not null
-    group by platform, commenter_id
-    having count(distinct account_key) >= {{ ring_min_accounts }}
 
 ),
 
-candidate_account_days as (
+-- ring: only a commenter on N accounts of its platform over everything read can be one on a
+-- day; low quality: only an author with min_comments comments of no substance on min_posts
+-- posts of the account over everything read can be one on a day
+comment_candidates as (
 
-    select distinct
-        follower_comments.platform,
-        follower_comments.commenter_id,
-        follower_comments.account_key,
-        follower_comments.commented_date
+    select
+        *,
+        max(account_rank) over (partition by platform, commenter_id) >= {{ ring_min_accounts }}
+            as is_ring_candidate,
+        insubstantial_comments >= {{ low_quality_min_comments }}
+            and max(insubstantial_post_rank) over (partition by account_key, platform, commenter_id)
+                >= {{ low_quality_min_posts }} as is_low_quality_candidate
 
-    from follower_comments
-    inner join ring_candidates
-        on ring_candidates.platform = follower_comments.platform
-        and ring_candidates.commenter_id = follower_comments.commenter_id
+    from comment_candidacy
 
 ),
 
+candidate_comments as (
+
+    select * from comment_candidates
+    where is_ring_candidate or is_low_quality_candidate
+
+),
+
+-- ring: as of each day, the candidates on at least N accounts of their platform in the
+-- trailing window
 snapshot_days as (
 
     select distinct date_day from account_days
@@ -356,93 +388,45 @@ ring_commenters as (
 
     select
         snapshot_days.date_day,
-        candidate_account_days.platform,
-        candidate_account_days.commenter_id
+        candidate_comments.platform,
+        candidate_comments.commenter_id
 
     from snapshot_days
-    inner join candidate_account_days
-        on {{ kol_in_trailing_window('candidate_account_days.commented_date', 'snapshot_days.date_day', lookback) }}
+    inner join candidate_comments
+        on {{ kol_in_trailing_window('candidate_comments.commented_date', 'snapshot_days.date_day', lookback) }}
+    where candidate_comments.is_ring_candidate
 
-    group by snapshot_days.date_day, candidate_account_days.platform, candidate_account_days.commenter_id
-    having count(distinct candidate_account_days.account_key) >= {{ ring_min_accounts }}
-
-),
-
--- low quality: only an author with at least min_comments comments of no substance on at
--- least min_posts posts of the account over everything read can be one on some day --------
-
-low_quality_candidates as (
-
-    select account_key, platform, commenter_id
-    from comment_signals
-    where commenter_id is not null
-        and (is_generic_text or is_mention_only)
-    group by account_key, platform, commenter_id
-    having count(*) >= {{ low_quality_min_comments }}
-        and count(distinct post_key) >= {{ low_quality_min_posts }}
+    group by snapshot_days.date_day, candidate_comments.platform, candidate_comments.commenter_id
+    having count(distinct candidate_comments.account_key) >= {{ ring_min_accounts }}
 
 ),
 
--- the (account, author) pairs that may carry a commenter signal on some day: a ring
--- commenter's every account, and the low-quality candidates. An account's comments are all
--- of its platform (account_key is `platform:account_id`), so the pair names one platform.
-candidate_pairs as (
-
-    select distinct
-        comment_signals.account_key,
-        comment_signals.platform,
-        comment_signals.commenter_id
-
-    from comment_signals
-    inner join (select distinct platform, commenter_id from ring_commenters) as ring_authors
-        on ring_authors.platform = comment_signals.platform
-        and ring_authors.commenter_id = comment_signals.commenter_id
-
-    union
-
-    select account_key, platform, commenter_id
-    from low_quality_candidates
-
-),
-
+-- a candidate (account, author) pair's window, by running sums as for the account: per post
+-- and day its comments, and the cover of the post (distinct posts, as distinct commenters).
+-- An account's comments are all of its platform (account_key is `platform:account_id`).
 candidate_post_days as (
-
-    select
-        comment_signals.account_key,
-        comment_signals.platform,
-        comment_signals.commenter_id,
-        comment_signals.post_key,
-        comment_signals.commented_date,
-        count(*) as comments,
-        count(case when not (comment_signals.is_generic_text or comment_signals.is_mention_only) then 1 end)
-            as substantive_comments,
-        count(case when comment_signals.text_signal_count >= 1 then 1 end) as one_text_signal_comments,
-        count(case when comment_signals.text_signal_count >= 2 then 1 end) as two_text_signal_comments
-
-    from comment_signals
-    inner join candidate_pairs
-        on candidate_pairs.account_key = comment_signals.account_key
-        and candidate_pairs.platform = comment_signals.platform
-        and candidate_pairs.commenter_id = comment_signals.commenter_id
-
-    group by
-        comment_signals.account_key,
-        comment_signals.platform,
-        comment_signals.commenter_id,
-        comment_signals.post_key,
-        comment_signals.commented_date
-
-),
-
--- distinct posts of a pair in the window: the cover of a post's comment day, as for the
--- distinct commenters above (a null post is no distinct post)
-candidate_post_covers as (
 
     select
         account_key,
         platform,
         commenter_id,
+        post_key,
         commented_date,
+        max(case when is_ring_candidate then 1 else 0 end) as is_ring_candidate,
+        count(*) as comments,
+        count(case when not (is_generic_text or is_mention_only) then 1 end) as substantive_comments,
+        count(case when text_signal_count >= 1 then 1 end) as one_text_signal_comments,
+        count(case when text_signal_count >= 2 then 1 end) as two_text_signal_comments
+
+    from candidate_comments
+    group by account_key, platform, commenter_id, post_key, commented_date
+
+),
+
+candidate_post_covers as (
+
+    select
+        *,
         case
             when next_commented_date is not null
                 and next_commented_date < {{ kol_add_days('commented_date', window_days) }}
@@ -453,57 +437,58 @@ candidate_post_covers as (
     from (
 
         select
-            account_key,
-            platform,
-            commenter_id,
-            commented_date,
+            candidate_post_days.*,
             lead(commented_date) over (
                 partition by account_key, platform, commenter_id, post_key
                 order by commented_date
             ) as next_commented_date
 
         from candidate_post_days
-        where post_key is not null
 
     ) as post_next_days
 
 ),
 
--- a pair's window as of each of its account's days, by running sums as for the account
+-- each post day: its comments and its post come in on the day (+), its comments leave the
+-- window window_days later (-), its post when its cover ends (-; a null post is none)
+event_kinds as (
+
+    select 1 as kind
+    union all
+    select 2 as kind
+    union all
+    select 3 as kind
+
+),
+
 candidate_changes as (
 
     select
-        account_key, platform, commenter_id, commented_date as date_day,
-        comments, substantive_comments, one_text_signal_comments, two_text_signal_comments,
-        0 as posts, 0 as is_snapshot_day
-    from candidate_post_days
+        candidate_post_covers.account_key,
+        candidate_post_covers.platform,
+        candidate_post_covers.commenter_id,
+        case event_kinds.kind
+            when 1 then candidate_post_covers.commented_date
+            when 2 then {{ kol_add_days('candidate_post_covers.commented_date', window_days) }}
+            else candidate_post_covers.cover_end_date
+        end as date_day,
+        candidate_post_covers.is_ring_candidate,
+        {%- for column in ['comments', 'substantive_comments', 'one_text_signal_comments', 'two_text_signal_comments'] %}
+        case event_kinds.kind
+            when 1 then candidate_post_covers.{{ column }}
+            when 2 then -candidate_post_covers.{{ column }}
+            else 0
+        end as {{ column }},
+        {%- endfor %}
+        case
+            when candidate_post_covers.post_key is null then 0
+            when event_kinds.kind = 1 then 1
+            when event_kinds.kind = 3 then -1
+            else 0
+        end as posts
 
-    union all
-
-    select
-        account_key, platform, commenter_id, {{ kol_add_days('commented_date', window_days) }} as date_day,
-        -comments, -substantive_comments, -one_text_signal_comments, -two_text_signal_comments,
-        0 as posts, 0 as is_snapshot_day
-    from candidate_post_days
-
-    union all
-
-    select account_key, platform, commenter_id, commented_date as date_day, 0, 0, 0, 0, 1 as posts, 0 as is_snapshot_day
     from candidate_post_covers
-
-    union all
-
-    select account_key, platform, commenter_id, cover_end_date as date_day, 0, 0, 0, 0, -1 as posts, 0 as is_snapshot_day
-    from candidate_post_covers
-
-    union all
-
-    select
-        candidate_pairs.account_key, candidate_pairs.platform, candidate_pairs.commenter_id, account_days.date_day,
-        0, 0, 0, 0, 0 as posts, 1 as is_snapshot_day
-    from candidate_pairs
-    inner join account_days
-        on account_days.account_key = candidate_pairs.account_key
+    cross join event_kinds
 
 ),
 
@@ -514,26 +499,32 @@ candidate_day_changes as (
         platform,
         commenter_id,
         date_day,
+        max(is_ring_candidate) as is_ring_candidate,
         sum(comments) as comments,
         sum(substantive_comments) as substantive_comments,
         sum(one_text_signal_comments) as one_text_signal_comments,
         sum(two_text_signal_comments) as two_text_signal_comments,
-        sum(posts) as posts,
-        max(is_snapshot_day) as is_snapshot_day
+        sum(posts) as posts
 
     from candidate_changes
     group by account_key, platform, commenter_id, date_day
 
 ),
 
-candidate_trailing as (
+-- the pair's window from a change day through the day before its next change: no row per
+-- account day, only per change
+candidate_windows as (
 
     select
         account_key,
         platform,
         commenter_id,
-        date_day,
-        is_snapshot_day,
+        is_ring_candidate,
+        date_day as valid_from,
+        lead(date_day) over (
+            partition by account_key, platform, commenter_id
+            order by date_day
+        ) as next_change_date,
         {%- for column in ['comments', 'substantive_comments', 'one_text_signal_comments', 'two_text_signal_comments', 'posts'] %}
         sum({{ column }}) over (
             partition by account_key, platform, commenter_id
@@ -546,28 +537,57 @@ candidate_trailing as (
 
 ),
 
+-- the windows that can carry a signal (a ring candidate's, or a low-quality one) on the
+-- account days they span; every window with a comment has a next change (its comments leave)
+candidate_window_days as (
+
+    select
+        account_days.account_key,
+        account_days.date_day,
+        candidate_windows.platform,
+        candidate_windows.commenter_id,
+        candidate_windows.comments,
+        candidate_windows.one_text_signal_comments,
+        candidate_windows.two_text_signal_comments,
+        candidate_windows.comments >= {{ low_quality_min_comments }}
+            and candidate_windows.posts >= {{ low_quality_min_posts }}
+            and candidate_windows.substantive_comments = 0 as is_low_quality_commenter
+
+    from candidate_windows
+    inner join account_days
+        on account_days.account_key = candidate_windows.account_key
+        and account_days.date_day >= candidate_windows.valid_from
+        and account_days.date_day < candidate_windows.next_change_date
+    where candidate_windows.comments > 0
+        and (
+            candidate_windows.is_ring_candidate = 1
+            or (
+                candidate_windows.comments >= {{ low_quality_min_comments }}
+                and candidate_windows.posts >= {{ low_quality_min_posts }}
+                and candidate_windows.substantive_comments = 0
+            )
+        )
+
+),
+
 -- the pairs with a commenter signal on an account day, and its comments in the window
 flagged_commenters as (
 
     select
-        candidate_trailing.account_key,
-        candidate_trailing.date_day,
-        candidate_trailing.commenter_id,
-        candidate_trailing.comments,
-        candidate_trailing.one_text_signal_comments,
-        candidate_trailing.two_text_signal_comments,
+        candidate_window_days.account_key,
+        candidate_window_days.date_day,
+        candidate_window_days.commenter_id,
+        candidate_window_days.comments,
+        candidate_window_days.one_text_signal_comments,
+        candidate_window_days.two_text_signal_comments,
         ring_commenters.commenter_id is not null as is_ring_commenter,
-        candidate_trailing.comments >= {{ low_quality_min_comments }}
-            and candidate_trailing.posts >= {{ low_quality_min_posts }}
-            and candidate_trailing.substantive_comments = 0 as is_low_quality_commenter
+        candidate_window_days.is_low_quality_commenter
 
-    from candidate_trailing
+    from candidate_window_days
     left join ring_commenters
-        on ring_commenters.date_day = candidate_trailing.date_day
-        and ring_commenters.platform = candidate_trailing.platform
-        and ring_commenters.commenter_id = candidate_trailing.commenter_id
-    where candidate_trailing.is_snapshot_day = 1
-        and candidate_trailing.comments > 0
+        on ring_commenters.date_day = candidate_window_days.date_day
+        and ring_commenters.platform = candidate_window_days.platform
+        and ring_commenters.commenter_id = candidate_window_days.commenter_id
 
 ),
 
