@@ -14,7 +14,7 @@ runs in a process of its own through ``dbtRunner``, exactly the commands the Dag
 
 Figures (each process's peak resident set beside each):
 
-1. **full rebuild**: the seeds and every model (no tests) over ``--rebuild-days`` (365) of history,
+1. **full rebuild**: the seeds and every model (no tests) over ``--rebuild-days`` (30; 365 for the whole year) of history,
    as a backfill runs them (``dbt build --full-refresh`` of the first month, then the daily marts
    a month at a time), beside ``bench/reference.py``'s one-script DuckDB aggregate of the same raw
    Parquet (median of runs before and after it). Target: at most 3 times the reference.
@@ -430,8 +430,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--histories", default="30,90,365", help="days of history before the nightly day")
     # (the first is also the backfill's warehouse)
     parser.add_argument("--repeat", type=int, default=3, help="nightly runs per history; the median is reported")
-    parser.add_argument("--rebuild-days", type=int, default=365,
-                        help="days of history rebuilt for real (longer histories repeat them back in time)")
+    parser.add_argument("--rebuild-days", type=int, default=30,
+                        help="days of history rebuilt for real (longer histories repeat them back in time); "
+                             "365 rebuilds the year for real (750 s here, against 6.2 s for the reference)")
     parser.add_argument("--chunk-days", type=int, default=31,
                         help="days per dbt invocation of the full rebuild (KOL_DBT_MAX_WINDOW_DAYS of the assets)")
     parser.add_argument("--reference-repeat", type=int, default=2,
