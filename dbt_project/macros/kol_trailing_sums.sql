@@ -127,3 +127,17 @@
 
 )
 {%- endmacro %}
+
+{#
+    Where a member's cover ends (exclusive): the member's next day, or `days` after its day if
+    that comes first. A member (a commenter, a post) counted from `day_expr` stays counted
+    until then, so each day of the window counts it once, however often it recurs.
+#}
+{% macro kol_cover_end(day_expr, next_day_expr, days) -%}
+case
+            when {{ next_day_expr }} is not null
+                and {{ next_day_expr }} < {{ kol_add_days(day_expr, days) }}
+                then {{ next_day_expr }}
+            else {{ kol_add_days(day_expr, days) }}
+        end
+{%- endmacro %}

@@ -212,12 +212,7 @@ commenter_covers as (
     select
         account_key,
         commented_date,
-        case
-            when next_commented_date is not null
-                and next_commented_date < {{ kol_add_days('commented_date', window_days) }}
-                then next_commented_date
-            else {{ kol_add_days('commented_date', window_days) }}
-        end as cover_end_date
+        {{ kol_cover_end('commented_date', 'next_commented_date', window_days) }} as cover_end_date
 
     from (
 
@@ -427,12 +422,7 @@ candidate_post_covers as (
 
     select
         *,
-        case
-            when next_commented_date is not null
-                and next_commented_date < {{ kol_add_days('commented_date', window_days) }}
-                then next_commented_date
-            else {{ kol_add_days('commented_date', window_days) }}
-        end as cover_end_date
+        {{ kol_cover_end('commented_date', 'next_commented_date', window_days) }} as cover_end_date
 
     from (
 
