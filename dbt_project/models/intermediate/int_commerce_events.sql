@@ -19,16 +19,21 @@ platform_regions as (
 
 -- the same post and day dropped in several files (two exports overlapping, a re-export):
 -- a dashboard's sales only grow, so the copy with the most clicks, orders and GMV is the
--- latest; the landed file's name breaks a tie so that the choice is stable
+-- latest; the landed file's name breaks a tie so that the choice is stable.
+-- partition_date (the file's dt folder) is the commerce day itself (the inbox partitions
+-- commerce rows by `day`), so it adds nothing to the copies' key; it is there so that a
+-- filter on partition_date reaches the Parquet scan through the window functions (DuckDB
+-- pushes a filter only on partition keys): a mart or a test of one day reads one folder
+-- instead of every commerce file ever dropped.
 copies_ranked as (
 
     select
         commerce.*,
         count(*) over (
-            partition by platform, post_id, commerce_date
+            partition by partition_date, platform, post_id, commerce_date
         ) as landed_copies,
         row_number() over (
-            partition by platform, post_id, commerce_date
+            partition by partition_date, platform, post_id, commerce_date
             order by
                 coalesce(clicks, -1) desc,
                 coalesce(orders, -1) desc,
