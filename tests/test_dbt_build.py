@@ -219,16 +219,54 @@ def test_every_model_and_every_column_is_described(built):
 
 def test_every_model_has_a_tested_primary_key(built):
     """Each model carries a uniqueness test (unique, or unique_combination_of_columns) and a
-    not-null test on its key."""
+    not-null rule (a not_null test, or columns_valid's not_null) on that key: on part of it
+    only where a key column may be null (fct_platform_benchmarks' all-platform rows)."""
     warehouse, _ = built
     manifest = json.loads((warehouse.parent / "target" / "manifest.json").read_text())
-    tests_of: dict[str, set[str]] = {}
+    keys_of: dict[str, list[list[str]]] = {}
+    not_null_of: dict[str, set[str]] = {}
     for node in manifest["nodes"].values():
-        if node["resource_type"] == "test" and node.get("test_metadata") and node.get("attached_node"):
-            tests_of.setdefault(node["attached_node"], set()).add(node["test_metadata"]["name"])
+        if node["resource_type"] != "test" or not node.get("test_metadata") or not node.get("attached_node"):
+            continue
+        name, kwargs, model = node["test_metadata"]["name"], node["test_metadata"]["kwargs"], node["attached_node"]
+        if name == "unique":
+            keys_of.setdefault(model, []).append([kwargs["column_name"]])
+        elif name == "unique_combination_of_columns":
+            keys_of.setdefault(model, []).append(list(kwargs["combination_of_columns"]))
+        elif name == "not_null":
+            not_null_of.setdefault(model, set()).add(kwargs["column_name"])
+        elif name == "columns_valid":
+            not_null_of.setdefault(model, set()).update(kwargs.get("not_null", []))
     models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["config"]["enabled"]]
     assert len(models) > 25
     lacking = [m["name"] for m in models
-               if not tests_of.get(m["unique_id"], set()) & {"unique", "unique_combination_of_columns"}
-               or "not_null" not in tests_of.get(m["unique_id"], set())]
+               if not any(set(key) & not_null_of.get(m["unique_id"], set()) for key in keys_of.get(m["unique_id"], []))]
     assert not lacking, lacking
+
+
+def test_columns_valid_reports_each_broken_rule_once_with_its_rows(built):
+    """The combined column test of a model (tests/generic/columns_valid.sql), run on the model
+    plus three planted bad rows: one row per broken rule, with the number of offending rows,
+    and nothing for the rules that hold."""
+    warehouse, results = built
+    manifest = json.loads((warehouse.parent / "target" / "manifest.json").read_text())
+    model = "model.kol_warehouse.stg_weibo__audience"
+    (test,) = [n for n in manifest["nodes"].values()
+               if n["resource_type"] == "test" and n.get("attached_node") == model
+               and n["test_metadata"]["name"] == "columns_valid"]
+    assert {r["unique_id"]: r["status"] for r in results}[test["unique_id"]] == "pass"
+    rules = test["test_metadata"]["kwargs"]
+    assert {"account_id", "follower_id"} <= set(rules["not_null"])
+    assert rules["accepted_values"]["platform"] == ["weibo"]
+    assert rules["accepted_range"]["follower_followers"] == {"min_value": 0}
+    relation = manifest["nodes"][model]["relation_name"]
+    planted = (f"(select * from {relation} union all "
+               f"(select * replace (cast(null as varchar) as account_id, -5 as follower_followers) from {relation} limit 2) "
+               f"union all (select * replace ('tiktok' as platform) from {relation} limit 1))")
+    sql = test["compiled_code"].replace(relation, planted)
+    assert sql != test["compiled_code"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        broken = {(column, rule): rows for column, rule, rows in con.execute(sql).fetchall()}
+        assert con.execute(test["compiled_code"]).fetchall() == []
+    assert broken == {("account_id", "not_null"): 2, ("follower_followers", "accepted_range"): 2,
+                      ("platform", "accepted_values"): 1}
