@@ -3,7 +3,11 @@ KOLs on the marts' materialisations, and, at the end of the daily marts' step, t
 published copy for analysts (``orchestration/warehouse_copy.py``).
 
 Both need the warehouse, which the dbt process holds open for writing while it runs: the
-step's events are therefore collected until dbt exits, then enriched and yielded. The
+events of tables (and of the models downstream of them, which Dagster wants after them) are
+therefore held until dbt exits, then enriched and yielded. In the models' step, whose nodes
+are mostly views and their tests, every other event is yielded as dbt streams it (a seed's
+row count is read from its CSV), so that Dagster records it while dbt works instead of after
+(a few hundred event-log writes: docs/benchmarks.md). The
 publish happens inside the same step, so the run still holds the ``duckdb_warehouse``
 pool: no other run writes the warehouse while it is copied, and a backfill or nightly run
 publishes once, at its end, and only if dbt succeeded (a failed test leaves analysts on the
@@ -36,9 +40,23 @@ def enrich_and_publish(context: AssetExecutionContext, events: Iterable[Any], wi
     """Yield dbt's ``events`` once dbt has exited, the materialisations of tables with
     their metadata; with ``publish``, publish the warehouse first (only if dbt succeeded)."""
     collected, failure = [], None
+    # The marts' step publishes first, then reports: it holds every event. The models' step
+    # holds only what the warehouse enriches (tables) and what Dagster wants after them.
+    streamed = None if publish or context is None else streamed_nodes()
     try:
         for event in events:
-            collected.append(event)
+            model = _event_model(context, event) if streamed is not None else None
+            if model in (streamed or {}):
+                seed_rows = streamed[model]
+                if seed_rows is not None and isinstance(event, (Output, AssetMaterialization)):
+                    event = event.with_metadata({
+                        **(event.metadata or {}), "dagster/row_count": seed_rows,
+                        "warehouse_path": MetadataValue.path(str(settings.warehouse_path())),
+                        "published_path": MetadataValue.path(str(warehouse_copy.published_dir()
+                                                                 / warehouse_copy.PUBLISHED_FILE))})
+                yield event
+            else:
+                collected.append(event)
     except Exception as exc:  # dbt failed: what it built is still reported, nothing is published
         failure = exc
     if failure is not None:
@@ -93,6 +111,44 @@ def enrich_and_publish(context: AssetExecutionContext, events: Iterable[Any], wi
         raise Failure(description=f"the marts were built but not published: {publish_error}",
                       metadata={"warehouse_path": MetadataValue.path(str(warehouse)),
                                 "published_path": MetadataValue.path(str(warehouse_copy.published_dir()))})
+
+
+def streamed_nodes() -> dict[str, int | None]:
+    """The dbt nodes whose events the models' step yields as dbt streams them, from the
+    project's manifest: views that no table of the project feeds (Dagster wants an asset
+    yielded after those it depends on, and a table's event waits for dbt to exit), mapped to
+    None, and seeds, mapped to their CSV's rows (what the warehouse would count)."""
+    import csv
+    import json
+
+    from orchestration.resources import dbt_project
+
+    nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"]
+    held = {uid for uid, n in nodes.items()
+            if n["resource_type"] == "model" and n["config"].get("materialized") in ("table", "incremental")}
+    grew = True
+    while grew:  # and every model downstream of one, however far
+        grew = False
+        for uid, n in nodes.items():
+            if n["resource_type"] == "model" and uid not in held and held.intersection(n["depends_on"]["nodes"]):
+                held.add(uid)
+                grew = True
+    streamed: dict[str, int | None] = {}
+    for uid, n in nodes.items():
+        if n["resource_type"] == "model" and uid not in held:
+            streamed[n["name"]] = None
+        elif n["resource_type"] == "seed":
+            with open(Path(dbt_project.project_dir) / n["original_file_path"], newline="", encoding="utf-8") as f:
+                streamed[n["name"]] = max(sum(1 for _ in csv.reader(f)) - 1, 0)
+    return streamed
+
+
+def _event_model(context: AssetExecutionContext, event: Any) -> str | None:
+    """The model an event of dbt's stream is about: the last part of its asset key."""
+    if isinstance(event, Output):
+        return context.asset_key_for_output(event.output_name).path[-1]
+    key = getattr(event, "asset_key", None)
+    return key.path[-1] if isinstance(key, AssetKey) else None
 
 
 def _asset_key(context: AssetExecutionContext, event: Output | AssetMaterialization) -> AssetKey:

@@ -330,3 +330,27 @@ def test_an_analyst_holding_the_copy_open_during_a_nightly_run(tmp_path, monkeyp
     report = Path(cred["latest_report"].value)
     assert report.parent == published and f"KOL credibility report, {LAST}" in report.read_text()
     assert report.read_text().count("<svg") >= 4
+
+
+def test_the_models_step_streams_only_what_no_held_table_feeds():
+    """Events the models' step yields while dbt runs (orchestration/publish.py): Dagster rejects
+    an asset yielded before one it depends on, so no streamed model may depend on a held one
+    (a table, whose event waits for dbt to exit); seeds carry their CSV's row count."""
+    import csv
+
+    from orchestration.publish import streamed_nodes
+    from orchestration.resources import dbt_project
+
+    streamed = streamed_nodes()
+    nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"]
+    by_name = {n["name"]: n for n in nodes.values() if n["resource_type"] in ("model", "seed")}
+    held = {name for name, n in by_name.items() if name not in streamed}
+    assert {"dim_kol", "dim_kol_history", "int_post_niches", "fct_kol_credibility_daily"} <= held
+    assert streamed["stg_weibo__comments"] is None and streamed["int_comment_events"] is None
+    for name in streamed:
+        parents = {nodes[p]["name"] for p in by_name[name]["depends_on"].get("nodes", []) if p in nodes}
+        assert not parents & held, (name, parents & held)
+    for name, n in by_name.items():
+        if n["resource_type"] == "seed":
+            with open(Path(dbt_project.project_dir) / n["original_file_path"], newline="", encoding="utf-8") as f:
+                assert streamed[name] == len(list(csv.DictReader(f)))
