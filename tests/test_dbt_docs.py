@@ -47,7 +47,11 @@ def served(site):
         yield match.group(0)
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # seen once in a loaded CI run: do not leave it serving
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 def test_the_site_holds_the_marts_with_their_warehouse_types(site):
