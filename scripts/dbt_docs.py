@@ -30,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -123,6 +124,9 @@ def generate(site: Path, warehouse: Path | None = None) -> Path:
 def serve(site: Path, host: str, port: int) -> None:
     if not (site / "index.html").is_file():
         raise DocsError(f"no dbt docs in {site}: run `python scripts/dbt_docs.py generate` first")
+    # SIGTERM stops the server even when the process inherited it ignored (a parent that set
+    # SIG_IGN passes it on through exec: a CI run left one serving after terminate()).
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     handler = functools.partial(_QuietHandler, directory=str(site))
     with http.server.ThreadingHTTPServer((host, port), handler) as httpd:
         bound_host, bound_port = httpd.server_address[:2]

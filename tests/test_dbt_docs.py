@@ -120,3 +120,23 @@ def test_the_docs_page_finds_the_credibility_mart_and_shows_its_description(serv
             assert not errors, errors
         finally:
             browser.close()
+
+
+def test_the_server_stops_on_sigterm_even_if_its_parent_ignored_it(tmp_path):
+    """A process started by a parent that ignores SIGTERM inherits the ignore through exec (a
+    CI run left a docs server serving after terminate()); serve resets it, so a supervisor's
+    SIGTERM stops the server."""
+    import signal
+
+    (tmp_path / "index.html").write_text("<title>dbt Docs</title>")
+    proc = subprocess.Popen([sys.executable, str(SCRIPT), "serve", "--no-generate", "--site", str(tmp_path),
+                             "--port", "0"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_IGN))
+    try:
+        assert "http://" in proc.stdout.readline()
+        proc.terminate()
+        assert proc.wait(timeout=10) == -signal.SIGTERM
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
