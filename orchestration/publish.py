@@ -37,8 +37,9 @@ TOP_KOLS = 10
 
 def enrich_and_publish(context: AssetExecutionContext, events: Iterable[Any], window: Mapping[str, str],
                        publish: bool) -> Iterator[Any]:
-    """Yield dbt's ``events`` once dbt has exited, the materialisations of tables with
-    their metadata; with ``publish``, publish the warehouse first (only if dbt succeeded)."""
+    """Yield dbt's ``events``: those of tables (and of what they feed) once dbt has exited,
+    with their metadata, the others as they come (the models' step only); with ``publish``,
+    hold every event and publish the warehouse first (only if dbt succeeded)."""
     collected, failure = [], None
     # The marts' step publishes first, then reports: it holds every event. The models' step
     # holds only what the warehouse enriches (tables) and what Dagster wants after them.
@@ -46,14 +47,12 @@ def enrich_and_publish(context: AssetExecutionContext, events: Iterable[Any], wi
     try:
         for event in events:
             model = _event_model(context, event) if streamed is not None else None
-            if model in (streamed or {}):
+            if streamed is not None and model in streamed:
                 seed_rows = streamed[model]
                 if seed_rows is not None and isinstance(event, (Output, AssetMaterialization)):
                     event = event.with_metadata({
                         **(event.metadata or {}), "dagster/row_count": seed_rows,
-                        "warehouse_path": MetadataValue.path(str(settings.warehouse_path())),
-                        "published_path": MetadataValue.path(str(warehouse_copy.published_dir()
-                                                                 / warehouse_copy.PUBLISHED_FILE))})
+                        **_location_metadata(settings.warehouse_path(), warehouse_copy.published_dir())})
                 yield event
             else:
                 collected.append(event)
@@ -155,6 +154,12 @@ def _asset_key(context: AssetExecutionContext, event: Output | AssetMaterializat
     return event.asset_key if isinstance(event, AssetMaterialization) else context.asset_key_for_output(event.output_name)
 
 
+def _location_metadata(warehouse: Path, published_dir: Path) -> dict[str, Any]:
+    """Where a relation is written, and where analysts read it."""
+    return {"warehouse_path": MetadataValue.path(str(warehouse)),
+            "published_path": MetadataValue.path(str(published_dir / warehouse_copy.PUBLISHED_FILE))}
+
+
 def materialization_metadata(warehouse: Path, tables: Iterable[str], window: Mapping[str, str],
                              published: warehouse_copy.Published | None = None) -> dict[str, dict[str, Any]]:
     """Per table of ``tables`` that the warehouse holds: its rows (``dagster/row_count``, the
@@ -172,8 +177,7 @@ def materialization_metadata(warehouse: Path, tables: Iterable[str], window: Map
         for table in tables:
             if table not in by_day:
                 continue  # a view: counting it would run its query
-            meta: dict[str, Any] = {"warehouse_path": MetadataValue.path(str(warehouse)),
-                                    "published_path": MetadataValue.path(str(published_dir / warehouse_copy.PUBLISHED_FILE))}
+            meta: dict[str, Any] = _location_metadata(warehouse, published_dir)
             if by_day[table]:
                 total, in_window = con.execute(
                     f'select count(*), count(*) filter (where date_day between ?::date and ?::date) from "{table}"',
