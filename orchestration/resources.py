@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+from functools import cached_property
+from importlib import metadata
 from pathlib import Path
 
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource, DbtProject
+from packaging import version
 
 from ingestion import settings
 from orchestration import engine
@@ -61,6 +65,22 @@ class LakeResource(ConfigurableResource):
         return Path(self.lake_dir) if self.lake_dir else settings.lake_dir()
 
 
+class KolDbtCliResource(DbtCliResource):
+    """dagster-dbt's dbt CLI resource, without a ``dbt --version`` subprocess at every step.
+
+    dagster-dbt runs ``dbt --version`` once per resource instance, so once per dbt step, to
+    tell dbt-core from the Fusion engine: 1.3 s of dbt's imports each time on two cores
+    (docs/benchmarks.md, item 12). When the ``dbt`` it runs is the one installed beside this
+    interpreter, its version is the installed dbt-core's; any other executable is asked."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        found = shutil.which(self.dbt_executable)
+        if found and Path(found).parent.resolve() == Path(sys.executable).parent.resolve():
+            return version.parse(metadata.version("dbt-core"))
+        return DbtCliResource._cli_version.func(self)
+
+
 def build_resources() -> dict:
     # KOL_DBT_TARGET picks the engine, duckdb (target dev, the default) or spark.
-    return {"lake": LakeResource(), "dbt": DbtCliResource(project_dir=dbt_project, target=engine.dbt_target())}
+    return {"lake": LakeResource(), "dbt": KolDbtCliResource(project_dir=dbt_project, target=engine.dbt_target())}
