@@ -11,7 +11,9 @@ instance's history reads the same with either class.
 
 Connections stay open between events, so the engines of the databases used last are kept
 (the index and a few runs'; a long-lived webserver reads many runs) and the others disposed
-of. ``wipe`` deletes the runs' files: it closes every connection first.
+of; a run's database is checkpointed at every commit, as closing the connection did, so that
+the UI's file watcher sees each event. ``wipe`` deletes the runs' files: it closes this
+process's connections first (a webserver running meanwhile keeps its own until it drops them).
 
 ``orchestration/dagster.yaml`` names ``KolInstance`` as the instance class: an instance with
 no storage configured then gets ``PooledSqliteStorage`` (Dagster's SQLite storage, same
@@ -29,7 +31,9 @@ import sqlalchemy as db
 import yaml
 from dagster import DagsterInstance
 from dagster._core.instance.ref import InstanceRef
-from dagster._core.storage.event_log.sqlite.sqlite_event_log import SQLITE_BUSY_TIMEOUT_SECONDS, SqliteEventLogStorage
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    INDEX_SHARD_NAME, SQLITE_BUSY_TIMEOUT_SECONDS, SqliteEventLogStorage,
+)
 from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy.engine import Connection, Engine
@@ -38,6 +42,17 @@ from sqlalchemy.pool import QueuePool
 # The index and the runs being written or read: a run worker writes one run, the webserver
 # reads a few at a time; a run whose engine was disposed of reconnects on its next event.
 KEPT_ENGINES = 6
+
+
+def _checkpoint_every_commit(dbapi_connection, _record) -> None:
+    """A run's events reach the UI live through a file watcher on the run's ``.db`` file
+    (``SqliteEventLogStorageWatchdog``). In WAL mode a commit writes the ``-wal`` file only; the
+    ``.db`` changes at a checkpoint, which SQLite runs when the last connection closes (every
+    event, with Dagster's class) or when the WAL reaches 1,000 pages. With connections kept
+    open, a checkpoint after every commit keeps the UI's live run log live."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA wal_autocheckpoint=1")
+    cursor.close()
 
 
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
@@ -65,6 +80,8 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 # storage's lock serialises them, so a pooled connection may change threads.
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
             )
+            if shard != INDEX_SHARD_NAME:
+                db.event.listen(engine, "connect", _checkpoint_every_commit)
             if shard not in self._initialized_dbs:
                 self._initdb(engine)
                 self._initialized_dbs.add(shard)

@@ -66,6 +66,37 @@ def test_the_project_instance_stores_events_where_dagster_would_and_either_class
     rebuilt.dispose()
 
 
+def test_a_watcher_on_another_instance_sees_each_event_as_it_is_stored(home):
+    """The UI follows a live run through a file watcher on the run's database (Dagster's
+    SqliteEventLogStorageWatchdog): kept-open connections must not hold the events back."""
+    import threading
+    import time
+
+    from dagster._core.events.log import EventLogEntry
+
+    writer, webserver = _instance(home), DagsterInstance.from_config(str(home))
+    run_id = "a1b2c3d4-0000-4000-8000-00000000beef"
+    with webserver.event_log_storage._connect(run_id) as conn:  # the UI opened the run's page
+        conn.exec_driver_sql("select 1")
+    seen, arrived = [], threading.Event()
+
+    def on_event(entry, _cursor):
+        seen.append(entry.user_message)
+        if len(seen) == 20:
+            arrived.set()
+
+    webserver.event_log_storage.watch(run_id, None, on_event)
+    for i in range(20):
+        writer.event_log_storage.store_event(EventLogEntry(
+            error_info=None, level="INFO", user_message=f"event {i}", run_id=run_id, timestamp=time.time()))
+        time.sleep(0.02)
+    assert arrived.wait(15), f"the watcher saw {len(seen)} of 20 events"
+    assert seen == [f"event {i}" for i in range(20)]
+    webserver.event_log_storage.end_watch(run_id, on_event)
+    writer.dispose()
+    webserver.dispose()
+
+
 def test_engines_are_bounded_and_a_dropped_one_reconnects(home, monkeypatch):
     monkeypatch.setattr(event_log, "KEPT_ENGINES", 3)
     instance = _instance(home)
