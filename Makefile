@@ -15,7 +15,7 @@ START ?= $(shell date -u -d '14 days ago' +%F)
 END ?= $(shell date -u -d 'yesterday' +%F)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps demo dev test test-all docs docs-refresh demo-api demo-exports dbt-build dbt-parse clean inbox bench bench-ingestion bench-history bench-warehouse bench-dagster bench-viral
+.PHONY: help setup system-deps demo dev test test-all docs docs-refresh demo-api demo-exports dbt-build dbt-parse lake-upgrade clean inbox bench bench-ingestion bench-history bench-warehouse bench-dagster bench-viral
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -81,7 +81,10 @@ docs-refresh: setup ## Rewrite docs/data-dictionary.md and the analyst guide's q
 dbt-parse: setup ## Parse the dbt project (writes dbt_project/target/manifest.json)
 	cd dbt_project && ../$(BIN)/dbt parse --quiet
 
-dbt-build: setup ## Run dbt alone over everything already landed (no Dagster)
+lake-upgrade: setup ## Bring files landed under an older data contract to the current one (FORCE=1: check every file)
+	$(BIN)/python -m ingestion.lake_upgrade $(if $(FORCE),--force)
+
+dbt-build: setup lake-upgrade ## Run dbt alone over everything already landed (no Dagster)
 	cd dbt_project && ../$(BIN)/dbt build
 
 # Benchmarks are not tests: they run apart from `make test`. dlt, the ingestion benchmark's

@@ -133,6 +133,7 @@ def _copy_lake(built: Path, first: date, last: date, out: Path) -> None:
     for slice_dir in src.glob("*/*/dt=*"):
         if first <= date.fromisoformat(slice_dir.name[3:]) <= last:
             shutil.copytree(slice_dir, out / "raw" / slice_dir.relative_to(src))
+    history.copy_contract_record(built / "lake", out)
 
 
 def run(args: argparse.Namespace, log=print) -> dict:

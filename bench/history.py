@@ -38,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from ingestion.lake_upgrade import CONTRACT_FILE, upgrade_lake  # noqa: E402
+
 PLATFORMS = ("weibo", "douyin", "xiaohongshu", "bilibili", "wechat", "instagram", "tiktok", "youtube", "x")
 DEFAULT_CACHE = ROOT / "bench" / ".cache"
 BUILD_FORMAT = 1  # bump when the way history is built changes: a cached history of another format is rebuilt
@@ -168,6 +170,7 @@ def build(last: date, days: int, real_days: int, cache: Path = DEFAULT_CACHE, lo
     done = out / "BUILT.json"
     if done.exists():
         log(f"history: cached {out}")
+        upgrade_lake(out / "lake")  # records the lake as on the contract once (as the orchestrator would)
         return out
     shutil.rmtree(out, ignore_errors=True)
     lake = out / "lake"
@@ -191,6 +194,7 @@ def build(last: date, days: int, real_days: int, cache: Path = DEFAULT_CACHE, lo
     shutil.rmtree(lake / "responses", ignore_errors=True)
     meta = {"last": last.isoformat(), "first": first.isoformat(), "days": days, "real_days": real_days,
             "pull_s": round(pulled, 1), "copy_files": copies, "total_s": round(time.perf_counter() - began, 1)}
+    upgrade_lake(lake)
     done.write_text(json.dumps(meta, indent=2))
     log(f"history: {days} days built in {meta['total_s']:.0f} s ({copies} copied files)")
     return out
@@ -206,7 +210,17 @@ def subset_lake(history: Path, first: date, last: date, out: Path) -> Path:
             target = out / "raw" / slice_dir.relative_to(src)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.symlink_to(slice_dir.resolve(), target_is_directory=True)
+    copy_contract_record(history / "lake", out)
     return out
+
+
+def copy_contract_record(lake: Path, out: Path) -> None:
+    """A part of a lake is on the contract when the lake is: its record is copied, not re-derived
+    from every footer again (ingestion/lake_upgrade.py)."""
+    record = lake / "raw" / CONTRACT_FILE
+    if record.exists():
+        (out / "raw").mkdir(parents=True, exist_ok=True)
+        shutil.copy(record, out / "raw" / CONTRACT_FILE)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -32,8 +32,9 @@ PLATFORM_COLUMNS = {
 
 
 def _scan(lake: str, platform: str, entity: str, first: str, last: str) -> str:
-    return (f"read_parquet('{lake}/raw/{platform}/{entity}/*/*.parquet', hive_partitioning = true, "
-            f"union_by_name = true) where dt between '{first}' and '{last}'")
+    # As dbt's sources read the lake (every file on the contract: ingestion/lake_upgrade.py).
+    return (f"read_parquet('{lake}/raw/{platform}/{entity}/*/*.parquet', hive_partitioning = true) "
+            f"where dt between '{first}' and '{last}'")
 
 
 def reference_sql(lake: str, first: str, last: str, platforms=tuple(PLATFORM_COLUMNS)) -> str:

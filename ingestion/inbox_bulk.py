@@ -42,7 +42,7 @@ from ingestion.inbox_schema import (
     ENTITIES, EXTRAS_COLUMN, FORMAT_VERSION, PERSONAL_ENTITIES, PLATFORMS, SOURCE, UNIFIED, Column, Entity,
     KINDS, content_schema,
 )
-from ingestion.landing import AccountingError, SliceReport, _replace_atomically, stamp_loaded_at
+from ingestion.landing import AccountingError, SliceReport, replace_atomically, stamp_loaded_at
 from ingestion.plausibility import EARLIEST, FUTURE_SLACK, MAX_FIELD_CHARS
 from ingestion.privacy import pseudonym_key, pseudonymise
 
@@ -618,16 +618,16 @@ def _write_slice(report: SliceReport, table: pa.Table, content: pa.Schema, order
                 part = pa.Table.from_arrays([c.cast(f.type) for c, f in zip(part.columns, content)], schema=content)
                 writer.write_table(stamp_loaded_at(part, loaded_at), row_group_size=1024 * 1024)
 
-    _replace_atomically(Path(report.path), write)
+    replace_atomically(Path(report.path), write)
     if quarantined:
         def write_jsonl(p: Path) -> None:
             with open(p, "w", encoding="utf-8") as fh:
                 for q in quarantined:
                     fh.write(json.dumps(q, ensure_ascii=False, default=str) + "\n")
-        _replace_atomically(quarantine_file, write_jsonl)
+        replace_atomically(quarantine_file, write_jsonl)
     else:
         quarantine_file.unlink(missing_ok=True)
     from dataclasses import asdict
     manifest = asdict(report) | {"loaded_at": loaded_at.isoformat()} | (extra or {})
-    _replace_atomically(manifest_file,
+    replace_atomically(manifest_file,
                         lambda p: p.write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8"))

@@ -229,12 +229,12 @@ def release_from_later_slices(lake: Path, platform: str, entity: str, day: date,
             continue
         manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
         kept = landed.filter(pc.invert(hit))
-        _replace_atomically(path, lambda p: pq.write_table(kept, p, compression="zstd"))
+        replace_atomically(path, lambda p: pq.write_table(kept, p, compression="zstd"))
         moved = dict(manifest.get("moved_to_earlier_slices") or {})
         moved[day.isoformat()] = moved.get(day.isoformat(), 0) + n
         manifest |= {"landed": manifest["landed"] - n, "duplicates": manifest["duplicates"] + n,
                      "moved_to_earlier_slices": moved}
-        _replace_atomically(manifest_file,
+        replace_atomically(manifest_file,
                             lambda p: p.write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8"))
         released[other.isoformat()] = n
     return released
@@ -245,7 +245,7 @@ def _key_strings(table: pa.Table, key: tuple[str, ...]) -> pa.Array:
     return parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "\x1f")
 
 
-def _replace_atomically(target: Path, write: Callable[[Path], None]) -> None:
+def replace_atomically(target: Path, write: Callable[[Path], None]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:
@@ -290,19 +290,19 @@ def write_slice(report: SliceReport, table: pa.Table, quarantined: list[dict], m
                               f"{report.landed} + quarantined {report.quarantined} + duplicates {report.duplicates}")
     loaded_at = (loaded_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
     table = stamp_loaded_at(table, loaded_at)
-    _replace_atomically(Path(report.path), lambda p: pq.write_table(table, p, compression="zstd"))
+    replace_atomically(Path(report.path), lambda p: pq.write_table(table, p, compression="zstd"))
 
     if quarantined:
         def write_jsonl(p: Path) -> None:
             with open(p, "w", encoding="utf-8") as fh:
                 for q in quarantined:
                     fh.write(json.dumps(q, ensure_ascii=False, default=str) + "\n")
-        _replace_atomically(quarantine_file, write_jsonl)
+        replace_atomically(quarantine_file, write_jsonl)
     else:
         quarantine_file.unlink(missing_ok=True)  # a clean re-run clears the slice's old quarantine
 
     manifest = asdict(report) | {"loaded_at": loaded_at.isoformat()} | (extra or {})
-    _replace_atomically(manifest_file,
+    replace_atomically(manifest_file,
                         lambda p: p.write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8"))
     return report
 

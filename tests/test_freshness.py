@@ -16,6 +16,7 @@ from ingestion.contract import LOADED_AT_COLUMN
 from ingestion.demo.server import DemoExportServer
 from ingestion.demo.world import World
 from ingestion.landing import stamp_loaded_at
+from ingestion.lake_upgrade import upgrade_lake
 from ingestion.pull import pull_platform_day
 from ingestion.schemas import ENTITIES
 from ingestion.settings import PlatformSettings
@@ -48,10 +49,19 @@ def test_freshness_reads_when_each_slice_was_landed(tmp_path):
     now = datetime.now(timezone.utc)
     _restamp(_slice(lake, STALE, "posts"), now - timedelta(hours=40))
     _restamp(_slice(lake, STALE, "comments"), now - timedelta(hours=80))
-    # A slice landed before files had _loaded_at, on an earlier day: read as null beside the others.
+    # A slice landed before files had _loaded_at (SCHEMA_VERSION 1), on an earlier day, so the first
+    # file of the glob: dbt binds the table with the first file's schema, so the lake upgrade
+    # (which the orchestrator runs before dbt) must first give it _loaded_at, from its mtime here
+    # as it has no manifest.
     old = _slice(lake, STALE, "profiles", DAY - timedelta(days=1))
     old.parent.mkdir(parents=True)
     pq.write_table(pq.read_table(_slice(lake, STALE, "profiles")).drop_columns([LOADED_AT_COLUMN]), old)
+    old_landed = now - timedelta(hours=100)
+    os.utime(old, (old_landed.timestamp(), old_landed.timestamp()))
+    report = upgrade_lake(lake)
+    assert report.upgraded == [str(old.relative_to(lake / "raw"))]
+    (stamp,) = set(pq.read_table(old).column(LOADED_AT_COLUMN).to_pylist())
+    assert abs(stamp - old_landed) < timedelta(milliseconds=1)
 
     env = os.environ | {"KOL_LAKE_DIR": str(lake), "KOL_WAREHOUSE_PATH": str(tmp_path / "warehouse.duckdb"),
                         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}

@@ -14,13 +14,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 from dagster import AssetKey, DagsterInstance, SensorResult, build_schedule_context, build_sensor_context
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from ingestion.contract import LOADED_AT_COLUMN, SCHEMA_VERSION
 from ingestion.demo.generate import commerce_csv
 from ingestion.demo.server import MODULES
 from ingestion.demo.world import default_world
+from ingestion.lake_upgrade import CONTRACT_FILE
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = date(2026, 11, 20)
@@ -194,6 +197,11 @@ def test_a_dropped_commerce_csv_reaches_the_commerce_mart(tiny_api, inbox, tmp_p
     with DagsterInstance.ephemeral() as instance:
         # The day's API slices, which the marts join the sales to (followers, posts).
         defs.resolve_job_def("ingest_job").execute_in_process(instance=instance, partition_key=DAY.isoformat())
+        # One slice as a lake landed before _loaded_at existed would hold it: the dbt step brings it to the
+        # current contract first (ingestion/lake_upgrade.py), with the moment from its manifest.
+        legacy = lake / "raw" / "weibo" / "posts" / f"dt={DAY.isoformat()}" / "data.parquet"
+        loaded_at = datetime.fromisoformat(json.loads((legacy.parent / "_manifest.json").read_text())["loaded_at"])
+        pq.write_table(pq.read_table(legacy).drop_columns([LOADED_AT_COLUMN]), legacy)
         for platform, payload in payloads.items():
             (inbox / f"commerce_{platform}_{DAY}.csv").write_bytes(payload)
 
@@ -215,6 +223,8 @@ def test_a_dropped_commerce_csv_reaches_the_commerce_mart(tiny_api, inbox, tmp_p
         assert meta["quarantined"].value == 0 and meta["rejected_files"].value == 0
         assert meta["days"].value == DAY.isoformat()
 
+    assert set(pq.read_table(legacy).column(LOADED_AT_COLUMN).to_pylist()) == {loaded_at}
+    assert json.loads((lake / "raw" / CONTRACT_FILE).read_text())["schema_version"] == SCHEMA_VERSION
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = dict(con.execute("select platform, count(*) from fct_post_commerce_daily "
                                 "where date_day = ? group by platform", [DAY]).fetchall())

@@ -20,10 +20,11 @@ import tempfile
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from dagster import AssetExecutionContext, AssetSpec, BackfillPolicy
+from dagster import AssetExecutionContext, AssetSpec, BackfillPolicy, Failure
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from ingestion import settings
+from ingestion.lake_upgrade import LakeUpgradeError, upgrade_lake
 from orchestration.assets.ingestion import LANDED_DAY
 from orchestration.checks import with_mart_freshness
 from orchestration.dbt_selection import INCREMENTAL, REBUILT_WHOLE, RUN_EXCLUDES
@@ -93,6 +94,7 @@ def max_window_days() -> int:
 
 def _dbt_build(dbt: DbtCliResource, context: AssetExecutionContext, extra_args: list[str], revisit_days: int = 0,
                publish: bool = False, chunk_days: int | None = None):
+    _lake_on_contract(context)
     window = context.partition_time_window
     dbt_vars = window_vars(window.start, window.end, revisit_days=revisit_days)
     chunks = window_chunks(dbt_vars, chunk_days) if chunk_days else [dbt_vars]
@@ -106,6 +108,20 @@ def _dbt_build(dbt: DbtCliResource, context: AssetExecutionContext, extra_args: 
     events = dbt.cli(["build", "--vars", json.dumps(chunks[-1]), *RUN_EXCLUDES, *extra_args], context=context,
                      target_path=dbt_target_path()).stream()
     yield from enrich_and_publish(context, events, dbt_vars, publish=publish)
+
+
+def _lake_on_contract(context: AssetExecutionContext) -> None:
+    """dbt reads each lake table as if all its files had the schema of the first one (the sources
+    do without union_by_name, whose cost grows with history): bring any file landed under an older
+    contract to the current one first. One small file read once the lake is recorded current."""
+    lake = settings.lake_dir()
+    try:
+        report = upgrade_lake(lake)
+    except LakeUpgradeError as exc:
+        raise Failure(description=f"the lake is not on the current data contract: {exc}") from None
+    if not report.recorded_current:
+        context.log.info(f"lake contract: {report.checked} files checked, {len(report.upgraded)} rewritten"
+                         + (f" (first: {', '.join(report.upgraded[:5])})" if report.upgraded else ""))
 
 
 def dbt_target_path(keep: int = 20) -> Path:
