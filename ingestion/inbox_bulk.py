@@ -42,7 +42,7 @@ from ingestion.inbox_schema import (
     ENTITIES, EXTRAS_COLUMN, FORMAT_VERSION, PERSONAL_ENTITIES, PLATFORMS, SOURCE, UNIFIED, Column, Entity,
     KINDS, content_schema,
 )
-from ingestion.landing import AccountingError, SliceReport, replace_atomically, stamp_loaded_at
+from ingestion.landing import SliceReport, check_balanced, stamp_loaded_at, write_slice_files
 from ingestion.plausibility import EARLIEST, FUTURE_SLACK, MAX_FIELD_CHARS
 from ingestion.privacy import pseudonym_key, pseudonymise
 
@@ -602,9 +602,7 @@ def _write_slice(report: SliceReport, table: pa.Table, content: pa.Schema, order
                  manifest_file: Path, quarantine_file: Path, extra: dict, loaded_at: datetime) -> None:
     """``landing.write_slice``, but for a table given as the rows ``order`` of a larger one, written
     in chunks (the sorted slice is never copied whole)."""
-    if not report.balanced:
-        raise AccountingError(f"{report.platform}/{report.entity}/{report.day}: fetched {report.fetched} != landed "
-                              f"{report.landed} + quarantined {report.quarantined} + duplicates {report.duplicates}")
+    check_balanced(report)
     loaded_at = loaded_at.astimezone(timezone.utc)
     schema = stamp_loaded_at(content.empty_table(), loaded_at).schema
 
@@ -618,16 +616,4 @@ def _write_slice(report: SliceReport, table: pa.Table, content: pa.Schema, order
                 part = pa.Table.from_arrays([c.cast(f.type) for c, f in zip(part.columns, content)], schema=content)
                 writer.write_table(stamp_loaded_at(part, loaded_at), row_group_size=1024 * 1024)
 
-    replace_atomically(Path(report.path), write)
-    if quarantined:
-        def write_jsonl(p: Path) -> None:
-            with open(p, "w", encoding="utf-8") as fh:
-                for q in quarantined:
-                    fh.write(json.dumps(q, ensure_ascii=False, default=str) + "\n")
-        replace_atomically(quarantine_file, write_jsonl)
-    else:
-        quarantine_file.unlink(missing_ok=True)
-    from dataclasses import asdict
-    manifest = asdict(report) | {"loaded_at": loaded_at.isoformat()} | (extra or {})
-    replace_atomically(manifest_file,
-                        lambda p: p.write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8"))
+    write_slice_files(report, write, quarantined, manifest_file, quarantine_file, extra, loaded_at)

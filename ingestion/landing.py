@@ -17,13 +17,15 @@ platform-day must not land at once: the orchestrator's per-platform pool allows 
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import uuid
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -216,33 +218,59 @@ def release_from_later_slices(lake: Path, platform: str, entity: str, day: date,
     key = NATURAL_KEYS[platform][entity]
     mine = _key_strings(table, key)
     released: dict[str, int] = {}
-    for offset in range(1, window_days):
-        other = day + timedelta(days=offset)
-        data_dir = slice_dir(lake, "raw", platform, entity, other)
-        path, manifest_file = data_dir / "data.parquet", data_dir / "_manifest.json"
-        if not path.exists() or not manifest_file.exists():
-            continue
-        landed = pq.read_table(path)
-        hit = pc.is_in(_key_strings(landed, key), value_set=mine)
-        n = int(pc.sum(hit).as_py() or 0)
-        if not n:
-            continue
-        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-        kept = landed.filter(pc.invert(hit))
-        replace_atomically(path, lambda p: pq.write_table(kept, p, compression="zstd"))
-        moved = dict(manifest.get("moved_to_earlier_slices") or {})
-        moved[day.isoformat()] = moved.get(day.isoformat(), 0) + n
-        manifest |= {"landed": manifest["landed"] - n, "duplicates": manifest["duplicates"] + n,
-                     "moved_to_earlier_slices": moved}
-        replace_atomically(manifest_file,
-                            lambda p: p.write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8"))
-        released[other.isoformat()] = n
+    with lake_writing(lake / "raw"):
+        for offset in range(1, window_days):
+            _release_from(lake, platform, entity, day, day + timedelta(days=offset), key, mine, released)
     return released
+
+
+def _release_from(lake: Path, platform: str, entity: str, day: date, other: date, key: tuple[str, ...],
+                  mine: pa.Array, released: dict[str, int]) -> None:
+    data_dir = slice_dir(lake, "raw", platform, entity, other)
+    path, manifest_file = data_dir / "data.parquet", data_dir / "_manifest.json"
+    if not path.exists() or not manifest_file.exists():
+        return
+    landed = pq.read_table(path)
+    hit = pc.is_in(_key_strings(landed, key), value_set=mine)
+    n = int(pc.sum(hit).as_py() or 0)
+    if not n:
+        return
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    kept = landed.filter(pc.invert(hit))
+    replace_atomically(path, lambda p: pq.write_table(kept, p, compression="zstd"))
+    moved = dict(manifest.get("moved_to_earlier_slices") or {})
+    moved[day.isoformat()] = moved.get(day.isoformat(), 0) + n
+    manifest |= {"landed": manifest["landed"] - n, "duplicates": manifest["duplicates"] + n,
+                 "moved_to_earlier_slices": moved}
+    replace_atomically(manifest_file,
+                       lambda p: p.write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8"))
+    released[other.isoformat()] = n
 
 
 def _key_strings(table: pa.Table, key: tuple[str, ...]) -> pa.Array:
     parts = [pc.cast(table.column(c), pa.string()) for c in key]
     return parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "\x1f")
+
+
+@contextmanager
+def lake_writing(raw: Path, exclusive: bool = False) -> Iterator[None]:
+    """Hold ``<lake>/raw`` while writing under it: landings share it, the lake upgrade
+    (``ingestion/lake_upgrade.py``) holds it alone, so that it never rewrites a file a landing is
+    replacing, nor records the lake as on the contract while one is being written. An advisory
+    ``flock`` on the folder itself (the lake gains no lock file), between the processes and
+    threads of one machine; released when the folder's descriptor closes."""
+    raw.mkdir(parents=True, exist_ok=True)
+    fd = os.open(raw, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)
+
+
+def raw_zone_of(data_path: Path) -> Path:
+    """``<lake>/raw`` of a landed file, ``<lake>/raw/<platform or files>/<entity>/dt=<day>/<file>``."""
+    return Path(data_path).parents[3]
 
 
 def replace_atomically(target: Path, write: Callable[[Path], None]) -> None:
@@ -285,26 +313,37 @@ def write_slice(report: SliceReport, table: pa.Table, quarantined: list[dict], m
     the manifest; a caller landing several slices at once passes one moment for all of them.
     Callers choose the file names (the inbox lands one file per dropped file);
     the paths must already be safe: nothing here looks at where they point."""
+    check_balanced(report)
+    loaded_at = (loaded_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    table = stamp_loaded_at(table, loaded_at)
+    write_slice_files(report, lambda p: pq.write_table(table, p, compression="zstd"), quarantined, manifest_file,
+                      quarantine_file, extra, loaded_at)
+    return report
+
+
+def check_balanced(report: SliceReport) -> None:
     if not report.balanced:
         raise AccountingError(f"{report.platform}/{report.entity}/{report.day}: fetched {report.fetched} != landed "
                               f"{report.landed} + quarantined {report.quarantined} + duplicates {report.duplicates}")
-    loaded_at = (loaded_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    table = stamp_loaded_at(table, loaded_at)
-    replace_atomically(Path(report.path), lambda p: pq.write_table(table, p, compression="zstd"))
 
-    if quarantined:
-        def write_jsonl(p: Path) -> None:
-            with open(p, "w", encoding="utf-8") as fh:
-                for q in quarantined:
-                    fh.write(json.dumps(q, ensure_ascii=False, default=str) + "\n")
-        replace_atomically(quarantine_file, write_jsonl)
-    else:
-        quarantine_file.unlink(missing_ok=True)  # a clean re-run clears the slice's old quarantine
 
-    manifest = asdict(report) | {"loaded_at": loaded_at.isoformat()} | (extra or {})
-    replace_atomically(manifest_file,
-                        lambda p: p.write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8"))
-    return report
+def write_slice_files(report: SliceReport, write_data: Callable[[Path], None], quarantined: list[dict],
+                      manifest_file: Path, quarantine_file: Path, extra: dict | None, loaded_at: datetime) -> None:
+    """The steps of ``write_slice`` once the data is ready to be written by ``write_data``:
+    data, quarantine, manifest, each atomically, the manifest last, the lake held for writing."""
+    with lake_writing(raw_zone_of(Path(report.path))):
+        replace_atomically(Path(report.path), write_data)
+        if quarantined:
+            def write_jsonl(p: Path) -> None:
+                with open(p, "w", encoding="utf-8") as fh:
+                    for q in quarantined:
+                        fh.write(json.dumps(q, ensure_ascii=False, default=str) + "\n")
+            replace_atomically(quarantine_file, write_jsonl)
+        else:
+            quarantine_file.unlink(missing_ok=True)  # a clean re-run clears the slice's old quarantine
+        manifest = asdict(report) | {"loaded_at": loaded_at.isoformat()} | (extra or {})
+        replace_atomically(manifest_file,
+                           lambda p: p.write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8"))
 
 
 def unlanded_slices(lake: Path, platforms: list[str], days: list[date]) -> list[str]:

@@ -24,7 +24,8 @@
     Spark: one database per source (the platform, or `files`) and one external Parquet table
     per source table over its hive-partitioned folder. The table's schema is inferred once, when
     it is registered (spark.sql.parquet.mergeSchema in profiles.yml: files landed before a column
-    existed read it as null, as DuckDB's union_by_name), and kept in the metastore, so the models
+    existed read it as null, should a lake not yet be brought to the current contract by
+    ingestion/lake_upgrade.py, which DuckDB's sources rely on), and kept in the metastore, so the models
     that read it do not infer it again; `dt` is discovered from the dt=YYYY-MM-DD folder names as
     a date and prunes partitions as on DuckDB. spark.sql.hive.manageFilesourcePartitions is off,
     so each query lists the folder: a day landed since registration is read. A table is
