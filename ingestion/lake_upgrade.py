@@ -50,7 +50,7 @@ import pyarrow.parquet as pq
 
 from ingestion import inbox_schema, settings
 from ingestion.contract import LOADED_AT_COLUMN, SCHEMA_VERSION
-from ingestion.landing import lake_writing, replace_atomically
+from ingestion.landing import lake_writing, replace_atomically, replace_json_atomically
 from ingestion.schemas import ENTITIES, PLATFORMS, schema_for
 
 CONTRACT_FILE = "_contract.json"  # <lake>/raw/_contract.json
@@ -172,8 +172,7 @@ def _rewrite(raw: Path, path: Path, expected: pa.Schema) -> None:
     upgraded, manifest, manifest_file = _upgraded(raw, path, expected)
     replace_atomically(path, lambda tmp: pq.write_table(upgraded, tmp, compression="zstd"))
     if manifest is not None:
-        replace_atomically(manifest_file, lambda p: p.write_text(json.dumps(manifest, indent=2, sort_keys=True),
-                                                                  encoding="utf-8"))
+        replace_json_atomically(manifest_file, manifest)
 
 
 def upgrade_lake(lake: Path, force: bool = False, threads: int = 8) -> UpgradeReport:
@@ -239,8 +238,7 @@ def _check_and_upgrade(raw: Path, report: UpgradeReport, threads: int) -> None:
         report.upgraded.append(str(path.relative_to(raw)))
     record = contract_versions() | {"checked_at": datetime.now(timezone.utc).isoformat(),
                                     "files_checked": report.checked, "files_upgraded": len(report.upgraded)}
-    replace_atomically(raw / CONTRACT_FILE,
-                       lambda p: p.write_text(json.dumps(record, indent=2, sort_keys=True), encoding="utf-8"))
+    replace_json_atomically(raw / CONTRACT_FILE, record)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -220,31 +220,26 @@ def release_from_later_slices(lake: Path, platform: str, entity: str, day: date,
     released: dict[str, int] = {}
     with lake_writing(lake / "raw"):
         for offset in range(1, window_days):
-            _release_from(lake, platform, entity, day, day + timedelta(days=offset), key, mine, released)
+            other = day + timedelta(days=offset)
+            data_dir = slice_dir(lake, "raw", platform, entity, other)
+            path, manifest_file = data_dir / "data.parquet", data_dir / "_manifest.json"
+            if not path.exists() or not manifest_file.exists():
+                continue
+            landed = pq.read_table(path)
+            hit = pc.is_in(_key_strings(landed, key), value_set=mine)
+            n = int(pc.sum(hit).as_py() or 0)
+            if not n:
+                continue
+            manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+            kept = landed.filter(pc.invert(hit))
+            replace_atomically(path, lambda p: pq.write_table(kept, p, compression="zstd"))
+            moved = dict(manifest.get("moved_to_earlier_slices") or {})
+            moved[day.isoformat()] = moved.get(day.isoformat(), 0) + n
+            manifest |= {"landed": manifest["landed"] - n, "duplicates": manifest["duplicates"] + n,
+                         "moved_to_earlier_slices": moved}
+            replace_json_atomically(manifest_file, manifest)
+            released[other.isoformat()] = n
     return released
-
-
-def _release_from(lake: Path, platform: str, entity: str, day: date, other: date, key: tuple[str, ...],
-                  mine: pa.Array, released: dict[str, int]) -> None:
-    data_dir = slice_dir(lake, "raw", platform, entity, other)
-    path, manifest_file = data_dir / "data.parquet", data_dir / "_manifest.json"
-    if not path.exists() or not manifest_file.exists():
-        return
-    landed = pq.read_table(path)
-    hit = pc.is_in(_key_strings(landed, key), value_set=mine)
-    n = int(pc.sum(hit).as_py() or 0)
-    if not n:
-        return
-    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-    kept = landed.filter(pc.invert(hit))
-    replace_atomically(path, lambda p: pq.write_table(kept, p, compression="zstd"))
-    moved = dict(manifest.get("moved_to_earlier_slices") or {})
-    moved[day.isoformat()] = moved.get(day.isoformat(), 0) + n
-    manifest |= {"landed": manifest["landed"] - n, "duplicates": manifest["duplicates"] + n,
-                 "moved_to_earlier_slices": moved}
-    replace_atomically(manifest_file,
-                       lambda p: p.write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8"))
-    released[other.isoformat()] = n
 
 
 def _key_strings(table: pa.Table, key: tuple[str, ...]) -> pa.Array:
@@ -283,6 +278,11 @@ def replace_atomically(target: Path, write: Callable[[Path], None]) -> None:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def replace_json_atomically(target: Path, value: dict) -> None:
+    """``value`` as indented JSON at ``target`` (a manifest, a record), replaced atomically."""
+    replace_atomically(target, lambda p: p.write_text(json.dumps(value, indent=2, sort_keys=True), encoding="utf-8"))
 
 
 def stamp_loaded_at(table: pa.Table, loaded_at: datetime) -> pa.Table:
@@ -342,8 +342,7 @@ def write_slice_files(report: SliceReport, write_data: Callable[[Path], None], q
         else:
             quarantine_file.unlink(missing_ok=True)  # a clean re-run clears the slice's old quarantine
         manifest = asdict(report) | {"loaded_at": loaded_at.isoformat()} | (extra or {})
-        replace_atomically(manifest_file,
-                           lambda p: p.write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8"))
+        replace_json_atomically(manifest_file, manifest)
 
 
 def unlanded_slices(lake: Path, platforms: list[str], days: list[date]) -> list[str]:
